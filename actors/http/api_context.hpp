@@ -1,0 +1,48 @@
+#pragma once
+// What the HTTP layer needs from the node: the actors to ask, the database
+// to read directly, counters, limits and the application's own routes.
+#include "actors/router_actor.hpp"
+#include "actors/web_types.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace caf {
+class actor_system;
+}
+
+namespace p2p {
+
+class database;
+struct node_metrics;
+
+struct http_limits {
+  std::size_t body_bytes = std::size_t{1} << 20; // 413 above
+  std::size_t header_bytes = 16 * 1024;          // 431 above
+  std::chrono::milliseconds idle_timeout{30000}; // silent client closed
+  std::size_t sse_queue_bytes = 8 << 20;         // slow SSE client closed
+};
+
+struct custom_route {
+  std::string method; // "GET", "POST", ...
+  std::string path;   // exact path, or a prefix when it ends in '/'
+  route_handler handler;
+};
+
+struct api_context {
+  caf::actor_system* system = nullptr;
+  router_actor router;
+  subscriptions_actor subscriptions;
+  std::shared_ptr<database> db;
+  node_metrics* metrics = nullptr;
+  std::string node_id;
+  http_limits limits;
+  std::shared_ptr<const std::vector<custom_route>> routes;
+  /// JSON array for GET /peers.
+  std::function<std::string()> peers_json;
+};
+
+} // namespace p2p

@@ -1,0 +1,219 @@
+#include "actors/http/api_routes.hpp"
+
+#include "actors/http/url.hpp"
+#include "actors/metrics.hpp"
+#include "protocol/json_text.hpp"
+#include "protocol/path.hpp"
+#include "storage/database.hpp"
+
+#include <caf/all.hpp>
+
+#include <charconv>
+
+namespace p2p {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+constexpr auto router_timeout = std::chrono::seconds(30);
+
+struct request_meta {
+  unsigned version;
+  bool keep_alive;
+};
+
+http_response respond(unsigned status, std::string body, request_meta m,
+                      const char* content_type = "application/json") {
+  http_response res{static_cast<http::status>(status), m.version};
+  res.set(http::field::content_type, content_type);
+  res.keep_alive(m.keep_alive);
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+http_response respond_error(unsigned status, std::string_view message,
+                            request_meta m) {
+  return respond(status, json_error(message), m);
+}
+
+unsigned status_for(const caf::error& err) {
+  if (is_error(err, p2p_errc::invalid_path)
+      || is_error(err, p2p_errc::invalid_value))
+    return 400;
+  if (is_error(err, p2p_errc::not_found))
+    return 404;
+  if (is_error(err, p2p_errc::storage_failure))
+    return 500;
+  return 503;
+}
+
+/// Asks the router without blocking: a short-lived actor makes the request
+/// and lives until the reply (or the timeout) arrives.
+template <class OnOk, class... Ts>
+void ask_router(const api_context& ctx, request_meta m, reply_fn reply,
+                OnOk on_ok, Ts... xs) {
+  auto router = ctx.router;
+  ctx.system->spawn([=](caf::event_based_actor* self) {
+    self->request(router, router_timeout, xs...)
+      .then(on_ok, [m, reply](caf::error& err) {
+        reply(respond_error(status_for(err), error_message(err), m));
+      });
+  });
+}
+
+void get_value(const api_context& ctx, const std::string& path,
+               request_meta m, const reply_fn& reply) {
+  if (auto err = path_error(path); !err.empty())
+    return reply(respond_error(400, err, m));
+  auto rec = ctx.db->get(path);
+  if (!rec || rec->u.is_tombstone())
+    return reply(respond_error(404, "not found", m));
+  reply(respond(200, std::move(rec->u.value), m));
+}
+
+void scan(const api_context& ctx, const std::string& prefix,
+          std::string_view query, request_meta m, const reply_fn& reply) {
+  if (auto err = prefix_error(prefix); !err.empty())
+    return reply(respond_error(400, err, m));
+  uint64_t limit = 0;
+  if (auto raw = query_param(query, "limit")) {
+    auto [end, ec] = std::from_chars(raw->data(), raw->data() + raw->size(),
+                                     limit);
+    if (ec != std::errc{} || end != raw->data() + raw->size() || limit == 0)
+      return reply(respond_error(400, "limit must be a positive integer", m));
+  }
+  auto entries = ctx.db->scan(prefix, limit);
+  std::string body = "[";
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (i)
+      body += ',';
+    append_json(body, entries[i]);
+  }
+  body += ']';
+  reply(respond(200, std::move(body), m));
+}
+
+void put_value(const api_context& ctx, std::string path,
+               const std::string& body, request_meta m, reply_fn reply) {
+  if (auto err = path_error(path); !err.empty())
+    return reply(respond_error(400, err, m));
+  if (path == "scan" || path.compare(0, 5, "scan/") == 0)
+    return reply(respond_error(
+      400, "paths under 'scan' are reserved (GET /api/scan/... is the scan)",
+      m));
+  ask_router(
+    ctx, m, reply,
+    [m, reply](update& u) { reply(respond(200, to_json(u), m)); },
+    put_atom::value, std::move(path), body);
+}
+
+void delete_value(const api_context& ctx, std::string path, request_meta m,
+                  reply_fn reply) {
+  if (auto err = path_error(path); !err.empty())
+    return reply(respond_error(400, err, m));
+  ask_router(
+    ctx, m, reply,
+    [m, reply](update& u) {
+      std::string body = "{\"success\":true,\"path\":";
+      append_json_string(body, u.path);
+      body += ",\"timestamp\":" + std::to_string(wall_ms_of(u.time)) + "}";
+      reply(respond(200, std::move(body), m));
+    },
+    delete_atom::value, std::move(path));
+}
+
+bool custom_route_matches(const custom_route& r, std::string_view path) {
+  if (!r.path.empty() && r.path.back() == '/')
+    return path.compare(0, r.path.size(), r.path) == 0;
+  return path == r.path;
+}
+
+} // namespace
+
+http_response make_response(unsigned status, std::string body,
+                            const http_request& req,
+                            const char* content_type) {
+  return respond(status, std::move(body), {req.version(), req.keep_alive()},
+                 content_type);
+}
+
+http_response error_response(unsigned status, std::string_view message,
+                             const http_request& req) {
+  return respond_error(status, message, {req.version(), req.keep_alive()});
+}
+
+void route_request(const api_context& ctx, const http_request& req,
+                   reply_fn reply) {
+  request_meta m{req.version(), req.keep_alive()};
+  auto [raw_path, query] = split(req.target());
+  auto method = req.method();
+  auto only_get = [&](auto&& answer) {
+    if (method != http::verb::get)
+      return reply(respond_error(405, "method not allowed", m));
+    answer();
+  };
+  auto under = [&](std::string_view prefix, std::string_view& rest) {
+    if (raw_path.compare(0, prefix.size(), prefix) != 0)
+      return false;
+    rest = raw_path.substr(prefix.size());
+    return true;
+  };
+  std::string_view rest;
+  if (raw_path == "/api/scan" || under("/api/scan/", rest)) {
+    auto prefix = percent_decode(rest);
+    if (!prefix)
+      return reply(respond_error(400, "bad percent-encoding", m));
+    return only_get([&] { scan(ctx, *prefix, query, m, reply); });
+  }
+  if (raw_path == "/api" || under("/api/", rest)) {
+    auto path = percent_decode(rest);
+    if (!path)
+      return reply(respond_error(400, "bad percent-encoding", m));
+    switch (method) {
+      case http::verb::get:
+        return get_value(ctx, *path, m, reply);
+      case http::verb::put:
+        return put_value(ctx, std::move(*path), req.body(), m, reply);
+      case http::verb::delete_:
+        return delete_value(ctx, std::move(*path), m, reply);
+      default:
+        return reply(respond_error(405, "method not allowed", m));
+    }
+  }
+  if (raw_path == "/health")
+    return only_get([&] {
+      std::string body = "{\"ok\":true,\"id\":";
+      append_json_string(body, ctx.node_id);
+      body += '}';
+      reply(respond(200, std::move(body), m));
+    });
+  if (raw_path == "/peers")
+    return only_get([&] {
+      reply(respond(200, ctx.peers_json ? ctx.peers_json() : "[]", m));
+    });
+  if (raw_path == "/metrics")
+    return only_get([&] {
+      reply(respond(200, render_metrics(*ctx.metrics, *ctx.db), m,
+                    "text/plain; version=0.0.4"));
+    });
+  if (raw_path == "/events" || under("/events/", rest))
+    return reply(respond_error(405, "method not allowed", m));
+  if (ctx.routes) {
+    for (const auto& r : *ctx.routes) {
+      if (!custom_route_matches(r, raw_path))
+        continue;
+      if (r.method != std::string_view(req.method_string()))
+        continue;
+      web_request wr{std::string(req.method_string()),
+                     std::string(req.target()), req.body()};
+      auto out = r.handler(wr);
+      return reply(respond(static_cast<unsigned>(out.status),
+                           std::move(out.body), m, out.content_type.c_str()));
+    }
+  }
+  reply(respond_error(404, "no such route", m));
+}
+
+} // namespace p2p

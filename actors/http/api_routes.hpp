@@ -1,0 +1,35 @@
+#pragma once
+// The REST endpoints of the contract. Reads go straight to the database
+// (LMDB snapshots, no actor round trip); writes ask the router and answer
+// when it replies, without ever blocking the I/O thread.
+#include "actors/http/api_context.hpp"
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <functional>
+
+namespace p2p {
+
+using http_request =
+  boost::beast::http::request<boost::beast::http::string_body>;
+using http_response =
+  boost::beast::http::response<boost::beast::http::string_body>;
+
+/// Called exactly once per request, possibly later and on another thread.
+using reply_fn = std::function<void(http_response)>;
+
+void route_request(const api_context& ctx, const http_request& req,
+                   reply_fn reply);
+
+/// A response with a JSON (or other) body, matched to the request's
+/// version and keep-alive.
+http_response make_response(unsigned status, std::string body,
+                            const http_request& req,
+                            const char* content_type = "application/json");
+
+/// `{"error": message}` with `status`.
+http_response error_response(unsigned status, std::string_view message,
+                             const http_request& req);
+
+} // namespace p2p

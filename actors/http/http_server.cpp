@@ -1,0 +1,91 @@
+#include "actors/http/http_server.hpp"
+
+#include "actors/http/http_session.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace p2p {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+struct http_server::impl {
+  std::shared_ptr<const api_context> ctx;
+  // Shared with the callbacks of requests in flight (see io_hold.hpp), so a
+  // late actor reply posts into a stopped context, not a destroyed one.
+  std::shared_ptr<net::io_context> ioc = std::make_shared<net::io_context>();
+  tcp::acceptor acceptor{*ioc};
+  std::vector<std::thread> threads;
+
+  void accept() {
+    acceptor.async_accept(net::make_strand(*ioc),
+                          [this](boost::system::error_code ec,
+                                 tcp::socket socket) {
+                            if (ec == net::error::operation_aborted)
+                              return;
+                            if (!ec) {
+                              socket.set_option(tcp::no_delay(true), ec);
+                              std::make_shared<http_session>(std::move(socket),
+                                                             ctx, ioc)
+                                ->run();
+                            }
+                            accept();
+                          });
+  }
+};
+
+http_server::http_server(std::shared_ptr<const api_context> ctx)
+  : impl_(std::make_unique<impl>()) {
+  impl_->ctx = std::move(ctx);
+}
+
+http_server::~http_server() {
+  stop();
+}
+
+uint16_t http_server::listen(const std::string& host, uint16_t port) {
+  boost::system::error_code ec;
+  auto address = net::ip::make_address(host, ec);
+  if (ec)
+    throw std::runtime_error("bad listen address '" + host + "'");
+  tcp::endpoint endpoint{address, port};
+  auto& a = impl_->acceptor;
+  auto fail = [&](const char* what) {
+    throw std::runtime_error(std::string(what) + " " + host + ":"
+                             + std::to_string(port) + ": " + ec.message());
+  };
+  if (a.open(endpoint.protocol(), ec); ec)
+    fail("cannot open");
+  if (a.set_option(net::socket_base::reuse_address(true), ec); ec)
+    fail("cannot set reuse_address on");
+  if (a.bind(endpoint, ec); ec)
+    fail("cannot bind");
+  if (a.listen(net::socket_base::max_listen_connections, ec); ec)
+    fail("cannot listen on");
+  return a.local_endpoint().port();
+}
+
+void http_server::start(int threads) {
+  impl_->accept();
+  for (int i = 0; i < threads; ++i)
+    impl_->threads.emplace_back([ioc = impl_->ioc] { ioc->run(); });
+}
+
+void http_server::stop() {
+  if (!impl_)
+    return;
+  boost::system::error_code ignored;
+  impl_->acceptor.close(ignored);
+  impl_->ioc->stop();
+  for (auto& t : impl_->threads)
+    if (t.joinable())
+      t.join();
+  impl_->threads.clear();
+}
+
+} // namespace p2p

@@ -1,0 +1,36 @@
+#pragma once
+// The node's listening socket and its I/O threads. Each accepted connection
+// gets an http_session; an upgrade turns it into an SSE stream (or, with
+// peer links, a WebSocket link). Beast stays inside the .cpp files.
+#include "actors/http/api_context.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace p2p {
+
+class http_server {
+public:
+  explicit http_server(std::shared_ptr<const api_context> ctx);
+  ~http_server();
+  http_server(const http_server&) = delete;
+  http_server& operator=(const http_server&) = delete;
+
+  /// Binds and listens; throws std::runtime_error with the reason on
+  /// failure. Returns the bound port (useful with port 0).
+  uint16_t listen(const std::string& host, uint16_t port);
+
+  /// Starts accepting on `threads` I/O threads.
+  void start(int threads);
+
+  /// Stops accepting, closes every connection, joins the threads.
+  void stop();
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace p2p

@@ -1,0 +1,153 @@
+#include "actors/http/http_session.hpp"
+
+#include "actors/http/io_hold.hpp"
+#include "actors/http/sse_session.hpp"
+#include "actors/metrics.hpp"
+#include "protocol/json_text.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace p2p {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+
+namespace {
+
+// After an error answer, how long unread request bytes are drained so the
+// client sees the answer instead of a reset.
+constexpr auto linger_time = std::chrono::seconds(2);
+
+bool is_events_request(const http_request& req) {
+  auto t = req.target();
+  return req.method() == http::verb::get
+         && (t == "/events" || t.starts_with("/events/")
+             || t.starts_with("/events?"));
+}
+
+} // namespace
+
+http_session::http_session(net::ip::tcp::socket&& socket,
+                           std::shared_ptr<const api_context> ctx,
+                           std::weak_ptr<net::io_context> ioc)
+  : stream_(std::move(socket)), ctx_(std::move(ctx)), ioc_(std::move(ioc)) {
+}
+
+void http_session::run() {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    self->do_read();
+  });
+}
+
+void http_session::do_read() {
+  parser_.emplace();
+  parser_->body_limit(ctx_->limits.body_bytes);
+  parser_->header_limit(static_cast<uint32_t>(ctx_->limits.header_bytes));
+  stream_.expires_after(ctx_->limits.idle_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec,
+                                               std::size_t n) {
+                     self->on_read(ec, n);
+                   });
+}
+
+void http_session::on_read(beast::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout
+      || ec == net::error::connection_reset || ec == net::error::eof) {
+    beast::error_code ignored;
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+    return;
+  }
+  if (ec == http::error::body_limit)
+    return fail_request(413, "body larger than the limit");
+  if (ec == http::error::header_limit)
+    return fail_request(431, "request header too large");
+  if (ec == http::error::partial_message) // the client went away mid-request
+    return;
+  if (ec)
+    return fail_request(400, "malformed HTTP request: " + ec.message());
+  ctx_->metrics->http_requests.fetch_add(1);
+  auto req = parser_->release();
+  if (is_events_request(req)) {
+    stream_.expires_never();
+    std::make_shared<sse_session>(stream_.release_socket(), ctx_, ioc_)
+      ->start(req);
+    return;
+  }
+  route_request(*ctx_, req,
+                [hold = make_io_hold(ioc_, shared_from_this())](
+                  http_response res) {
+                  // May run on an actor's thread: hop onto our strand.
+                  auto self = hold->obj;
+                  net::post(self->stream_.get_executor(),
+                            [self, res = std::move(res)]() mutable {
+                              self->send(std::move(res));
+                            });
+                });
+}
+
+void http_session::send(http_response res) {
+  if (res.result_int() >= 400)
+    ctx_->metrics->http_errors.fetch_add(1);
+  bool keep_alive = res.keep_alive();
+  res_ = std::make_shared<http_response>(std::move(res));
+  stream_.expires_after(ctx_->limits.idle_timeout);
+  http::async_write(stream_, *res_,
+                    [self = shared_from_this(), keep_alive](
+                      beast::error_code ec, std::size_t n) {
+                      self->on_write(keep_alive, ec, n);
+                    });
+}
+
+void http_session::on_write(bool keep_alive, beast::error_code ec,
+                            std::size_t) {
+  res_.reset();
+  if (ec)
+    return;
+  if (!keep_alive) {
+    beast::error_code ignored;
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    return;
+  }
+  do_read();
+}
+
+void http_session::fail_request(unsigned status, std::string_view message) {
+  ctx_->metrics->http_requests.fetch_add(1);
+  ctx_->metrics->http_errors.fetch_add(1);
+  http_response res{static_cast<http::status>(status), 11};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::connection, "close");
+  res.keep_alive(false);
+  res.body() = json_error(message);
+  res.prepare_payload();
+  res_ = std::make_shared<http_response>(std::move(res));
+  stream_.expires_after(linger_time);
+  http::async_write(stream_, *res_,
+                    [self = shared_from_this()](beast::error_code ec,
+                                                std::size_t) {
+                      if (!ec)
+                        self->linger_close();
+                    });
+}
+
+// Half-close, then read and discard what the client is still sending until
+// it closes or the linger time runs out: closing a socket with unread data
+// would send a reset, and the client might never see our answer.
+void http_session::linger_close() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  stream_.async_read_some(net::buffer(drain_buf_),
+                          [self = shared_from_this()](beast::error_code ec,
+                                                      std::size_t) {
+                            if (!ec)
+                              self->linger_close();
+                          });
+}
+
+} // namespace p2p

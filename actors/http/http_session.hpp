@@ -1,0 +1,45 @@
+#pragma once
+// One HTTP/1.1 connection: reads a request with explicit limits and a
+// timeout, answers it (possibly later, when an actor replies), and keeps
+// the connection alive. One response in flight at a time.
+#include "actors/http/api_routes.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include <memory>
+#include <optional>
+
+namespace p2p {
+
+class http_session : public std::enable_shared_from_this<http_session> {
+public:
+  http_session(boost::asio::ip::tcp::socket&& socket,
+               std::shared_ptr<const api_context> ctx,
+               std::weak_ptr<boost::asio::io_context> ioc);
+
+  void run();
+
+private:
+  void do_read();
+  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void send(http_response res);
+  void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t);
+  /// Answers a request that could not be parsed, then closes gracefully.
+  void fail_request(unsigned status, std::string_view message);
+  void linger_close();
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<
+    boost::beast::http::string_body>>
+    parser_;
+  std::shared_ptr<const api_context> ctx_;
+  std::weak_ptr<boost::asio::io_context> ioc_;
+  std::shared_ptr<http_response> res_;
+  std::array<char, 4096> drain_buf_;
+};
+
+} // namespace p2p

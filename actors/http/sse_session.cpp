@@ -1,0 +1,188 @@
+#include "actors/http/sse_session.hpp"
+
+#include "actors/http/io_hold.hpp"
+#include "actors/http/url.hpp"
+#include "actors/metrics.hpp"
+#include "protocol/json_text.hpp"
+#include "protocol/path.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/write.hpp>
+#include <caf/all.hpp>
+
+namespace p2p {
+
+namespace net = boost::asio;
+namespace http = boost::beast::http;
+
+namespace {
+
+constexpr auto heartbeat_interval = std::chrono::seconds(15);
+constexpr auto subscribe_timeout = std::chrono::seconds(10);
+
+constexpr std::string_view stream_head = "HTTP/1.1 200 OK\r\n"
+                                         "Content-Type: text/event-stream\r\n"
+                                         "Cache-Control: no-cache\r\n"
+                                         "Connection: close\r\n"
+                                         "\r\n"
+                                         ": subscribed\n\n";
+
+// Holds the session weakly (the session owns the subscription, not the
+// other way round) but its io_context strongly, so a session it briefly
+// keeps alive is never destroyed after its io_context.
+subscriber_actor::behavior_type
+forward_to_session(subscriber_actor::pointer,
+                   std::shared_ptr<boost::asio::io_context> ioc,
+                   std::weak_ptr<sse_session> session) {
+  return {
+    [ioc, session](const change& c) {
+      if (auto s = session.lock())
+        s->push(c);
+    },
+  };
+}
+
+} // namespace
+
+sse_session::sse_session(net::ip::tcp::socket&& socket,
+                         std::shared_ptr<const api_context> ctx,
+                         std::weak_ptr<net::io_context> ioc)
+  : socket_(std::move(socket)),
+    ctx_(std::move(ctx)),
+    ioc_(std::move(ioc)),
+    timer_(socket_.get_executor()) {
+  ctx_->metrics->sse_clients.fetch_add(1);
+}
+
+sse_session::~sse_session() {
+  ctx_->metrics->sse_clients.fetch_sub(1);
+  if (subscription_id_ != 0)
+    caf::anon_send(ctx_->router, unsubscribe_atom::value, subscription_id_);
+  if (subscriber_)
+    caf::anon_send_exit(subscriber_, caf::exit_reason::user_shutdown);
+}
+
+void sse_session::start(const http_request& req) {
+  auto [raw_path, query] = split(req.target());
+  std::string_view raw_prefix = raw_path.size() > 8 ? raw_path.substr(8) : "";
+  auto prefix = percent_decode(raw_prefix);
+  std::string why = prefix ? prefix_error(*prefix) : "bad percent-encoding";
+  if (!why.empty()) {
+    auto res = std::make_shared<http_response>(error_response(400, why, req));
+    res->keep_alive(false);
+    http::async_write(socket_, *res,
+                      [self = shared_from_this(), res](auto, std::size_t) {
+                        self->close();
+                      });
+    return;
+  }
+  queue_.emplace_back(stream_head);
+  subscriber_ = ctx_->system->spawn(forward_to_session, ioc_.lock(),
+                                    std::weak_ptr<sse_session>(
+                                      shared_from_this()));
+  auto router = ctx_->router;
+  auto sub = subscriber_;
+  auto hold = make_io_hold(ioc_, shared_from_this());
+  ctx_->system->spawn([=](caf::event_based_actor* asker) {
+    asker->request(router, subscribe_timeout, subscribe_atom::value, *prefix,
+                   sub)
+      .then(
+        [hold](uint64_t id) {
+          auto self = hold->obj;
+          net::post(self->socket_.get_executor(),
+                    [self, id] { self->on_subscribed(id); });
+        },
+        [hold](caf::error&) {
+          auto self = hold->obj;
+          net::post(self->socket_.get_executor(), [self] { self->close(); });
+        });
+  });
+}
+
+void sse_session::on_subscribed(uint64_t id) {
+  subscription_id_ = id;
+  subscribed_ = true;
+  watch_for_close();
+  heartbeat();
+  write_next();
+}
+
+void sse_session::push(const change& c) {
+  std::string text = "id: " + std::to_string(c.seq) + "\ndata: ";
+  append_json(text, c.u);
+  text += "\n\n";
+  net::post(socket_.get_executor(),
+            [self = shared_from_this(), text = std::move(text)]() mutable {
+              self->enqueue(std::move(text));
+            });
+}
+
+void sse_session::enqueue(std::string text) {
+  if (closed_)
+    return;
+  queued_bytes_ += text.size();
+  queue_.push_back(std::move(text));
+  if (queued_bytes_ > ctx_->limits.sse_queue_bytes)
+    return close(); // too slow: drop it rather than buffer without bound
+  write_next();
+}
+
+void sse_session::write_next() {
+  if (writing_ || closed_ || !subscribed_ || queue_.empty())
+    return;
+  writing_ = true;
+  net::async_write(socket_, net::buffer(queue_.front()),
+                   [self = shared_from_this()](boost::system::error_code ec,
+                                               std::size_t) {
+                     self->writing_ = false;
+                     if (ec)
+                       return self->close();
+                     self->queued_bytes_ -= std::min(
+                       self->queued_bytes_, self->queue_.front().size());
+                     self->queue_.pop_front();
+                     self->write_next();
+                   });
+}
+
+// A client sends nothing after its request; a read completes only when it
+// goes away, which is how we learn to unsubscribe.
+void sse_session::watch_for_close() {
+  socket_.async_read_some(net::buffer(read_buf_),
+                          [self = shared_from_this()](
+                            boost::system::error_code ec, std::size_t) {
+                            if (ec)
+                              return self->close();
+                            self->watch_for_close();
+                          });
+}
+
+void sse_session::heartbeat() {
+  timer_.expires_after(heartbeat_interval);
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec || self->closed_)
+      return;
+    self->enqueue(": ping\n\n");
+    self->heartbeat();
+  });
+}
+
+void sse_session::close() {
+  if (closed_)
+    return;
+  closed_ = true;
+  boost::system::error_code ignored;
+  timer_.cancel();
+  socket_.shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  if (subscription_id_ != 0) {
+    caf::anon_send(ctx_->router, unsubscribe_atom::value, subscription_id_);
+    subscription_id_ = 0;
+  }
+  if (subscriber_) {
+    caf::anon_send_exit(subscriber_, caf::exit_reason::user_shutdown);
+    subscriber_ = nullptr;
+  }
+}
+
+} // namespace p2p

@@ -1,0 +1,55 @@
+#pragma once
+// GET /events/<prefix>: a Server-Sent Events stream of the changes at or
+// below a prefix, live until the client leaves. A subscriber actor receives
+// the changes and posts them here; the queue of unsent bytes is bounded, and
+// a client too slow to drain it is dropped rather than slowing anyone else.
+#include "actors/http/api_routes.hpp"
+#include "actors/subscriptions_actor.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <deque>
+#include <memory>
+#include <string>
+
+namespace p2p {
+
+class sse_session : public std::enable_shared_from_this<sse_session> {
+public:
+  sse_session(boost::asio::ip::tcp::socket&& socket,
+              std::shared_ptr<const api_context> ctx,
+              std::weak_ptr<boost::asio::io_context> ioc);
+  ~sse_session();
+
+  /// Validates the prefix, subscribes, then streams.
+  void start(const http_request& req);
+
+  /// Queues one event; callable from any thread.
+  void push(const change& c);
+
+private:
+  void on_subscribed(uint64_t id);
+  void enqueue(std::string text);
+  void write_next();
+  void watch_for_close();
+  void heartbeat();
+  void close();
+
+  boost::asio::ip::tcp::socket socket_;
+  std::shared_ptr<const api_context> ctx_;
+  std::weak_ptr<boost::asio::io_context> ioc_;
+  boost::asio::steady_timer timer_;
+  subscriber_actor subscriber_;
+  uint64_t subscription_id_ = 0;
+  std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool subscribed_ = false;
+  bool writing_ = false;
+  bool closed_ = false;
+  char read_buf_[512];
+};
+
+} // namespace p2p

@@ -1,0 +1,60 @@
+#pragma once
+// Atoms, message types and error codes shared by the actors. Included by the
+// embedding header, so it pulls in CAF's core and nothing of Beast or LMDB.
+#include "protocol/update.hpp"
+
+#include <caf/atom.hpp>
+#include <caf/error.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace p2p {
+
+// CAF already defines put/get/delete/subscribe/unsubscribe/publish atoms
+// with these texts; an atom is its text, so these are the same types.
+using caf::delete_atom;
+using caf::get_atom;
+using caf::publish_atom;
+using caf::put_atom;
+using caf::subscribe_atom;
+using caf::unsubscribe_atom;
+using apply_atom = caf::atom_constant<caf::atom("apply")>;
+using commit_atom = caf::atom_constant<caf::atom("commit")>;
+using scan_atom = caf::atom_constant<caf::atom("scan")>;
+
+/// An update as applied by this node, with the local change sequence number
+/// it got (the `id:` of an SSE event, the position for catch-up).
+struct change {
+  update u;
+  uint64_t seq = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, update& x) {
+  return f(caf::meta::type_name("update"), x.path, x.value, x.time, x.origin);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, change& x) {
+  return f(caf::meta::type_name("change"), x.u, x.seq);
+}
+
+enum class p2p_errc : uint8_t {
+  invalid_path = 1,
+  invalid_value,
+  not_found,
+  storage_failure,
+  unavailable,
+};
+
+caf::error make_error(p2p_errc code, std::string message);
+
+/// True when `err` is of our category with code `code`.
+bool is_error(const caf::error& err, p2p_errc code);
+
+/// The human-readable text carried by one of our errors.
+std::string error_message(const caf::error& err);
+
+} // namespace p2p

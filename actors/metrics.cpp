@@ -1,0 +1,65 @@
+#include "actors/metrics.hpp"
+
+#include "storage/database.hpp"
+
+namespace p2p {
+
+namespace {
+
+template <class T>
+void add(std::string& out, const char* name, const char* type,
+         const char* help, T value) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+  out += name;
+  out += ' ';
+  out += std::to_string(value);
+  out += '\n';
+}
+
+} // namespace
+
+std::string render_metrics(const node_metrics& m, const database& db) {
+  std::string out;
+  out.reserve(2048);
+  add(out, "p2p_http_requests_total", "counter", "HTTP requests served",
+      m.http_requests.load());
+  add(out, "p2p_http_errors_total", "counter", "HTTP 4xx/5xx answers",
+      m.http_errors.load());
+  add(out, "p2p_writes_total", "counter", "local writes and deletes applied",
+      m.writes.load());
+  add(out, "p2p_commits_total", "counter", "store transactions committed",
+      m.commits.load());
+  add(out, "p2p_subscribers", "gauge", "active subscriptions",
+      m.subscribers.load());
+  add(out, "p2p_sse_clients", "gauge", "open /events streams",
+      m.sse_clients.load());
+  add(out, "p2p_store_entries", "gauge", "live entries (no tombstones)",
+      db.live_entries());
+  add(out, "p2p_store_last_seq", "gauge", "local change sequence",
+      db.last_seq());
+  add(out, "p2p_store_map_bytes", "gauge", "LMDB map size",
+      db.map_size());
+  add(out, "p2p_updates_received_total", "counter",
+      "updates received from peers", m.updates_received.load());
+  add(out, "p2p_updates_applied_total", "counter",
+      "peer updates that changed the store", m.updates_applied.load());
+  add(out, "p2p_updates_forwarded_total", "counter",
+      "update sends to peers", m.updates_forwarded.load());
+  add(out, "p2p_duplicates_dropped_total", "counter",
+      "peer updates already seen", m.duplicates_dropped.load());
+  add(out, "p2p_link_up_total", "counter", "links that came up",
+      m.links_up.load());
+  add(out, "p2p_link_down_total", "counter", "links that went down",
+      m.links_down.load());
+  return out;
+}
+
+} // namespace p2p

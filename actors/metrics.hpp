@@ -1,0 +1,30 @@
+#pragma once
+// Counters shared by the actors and the HTTP sessions, read by /metrics.
+// Plain atomics: bumping one is cheaper than a message.
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace p2p {
+
+class database;
+
+struct node_metrics {
+  std::atomic<uint64_t> http_requests{0};
+  std::atomic<uint64_t> http_errors{0};     // 4xx and 5xx answers
+  std::atomic<uint64_t> writes{0};          // local writes and deletes applied
+  std::atomic<uint64_t> commits{0};         // store transactions
+  std::atomic<int64_t> subscribers{0};
+  std::atomic<int64_t> sse_clients{0};
+  std::atomic<uint64_t> updates_received{0};
+  std::atomic<uint64_t> updates_applied{0};
+  std::atomic<uint64_t> updates_forwarded{0};
+  std::atomic<uint64_t> duplicates_dropped{0};
+  std::atomic<uint64_t> links_up{0};
+  std::atomic<uint64_t> links_down{0};
+};
+
+/// Prometheus text exposition of `m` plus the store's figures.
+std::string render_metrics(const node_metrics& m, const database& db);
+
+} // namespace p2p

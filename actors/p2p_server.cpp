@@ -1,0 +1,238 @@
+#include "actors/p2p_server.hpp"
+
+#include "actors/http/http_server.hpp"
+#include "actors/metrics.hpp"
+#include "actors/store_actor.hpp"
+#include "protocol/path.hpp"
+#include "storage/database.hpp"
+
+#include <caf/all.hpp>
+
+namespace p2p {
+
+namespace {
+
+constexpr auto call_timeout = std::chrono::seconds(30);
+
+subscriber_actor::behavior_type call_back(
+  subscriber_actor::pointer,
+  std::function<void(const std::string&, const std::string&)> callback) {
+  return {
+    [callback](const change& c) { callback(c.u.value, c.u.path); },
+  };
+}
+
+bool is_hex_id(const std::string& id) {
+  if (id.empty() || id.size() > 64)
+    return false;
+  for (char c : id)
+    if (!std::isxdigit(static_cast<unsigned char>(c)))
+      return false;
+  return true;
+}
+
+} // namespace
+
+struct P2PServer::impl {
+  server_options options;
+  std::unique_ptr<caf::actor_system_config> own_config;
+  std::unique_ptr<caf::actor_system> own_system;
+  caf::actor_system* system = nullptr;
+
+  std::shared_ptr<database> db;
+  node_metrics metrics;
+  store_actor store;
+  subscriptions_actor subscriptions;
+  router_actor router;
+  std::vector<subscriber_actor> callback_subscribers;
+  std::vector<custom_route> routes;
+  std::unique_ptr<http_server> http;
+  std::string id;
+  uint16_t port = 0;
+  bool running = false;
+
+  /// Asks the router and waits for its reply; throws p2p_error on error.
+  template <class T, class... Ts>
+  T ask(Ts&&... xs) {
+    caf::scoped_actor self{*system};
+    std::optional<T> result;
+    caf::error err;
+    self->request(router, call_timeout, std::forward<Ts>(xs)...)
+      .receive([&](T& x) { result = std::move(x); },
+               [&](caf::error& e) { err = std::move(e); });
+    if (!result)
+      throw p2p_error(error_message(err));
+    return std::move(*result);
+  }
+
+  /// Sends an exit and waits until `who` is gone.
+  template <class Handle>
+  void stop_actor(Handle& who) {
+    if (!who)
+      return;
+    caf::scoped_actor self{*system};
+    self->monitor(who);
+    self->send_exit(who, caf::exit_reason::user_shutdown);
+    self->receive([](caf::down_msg&) {},
+                  caf::after(std::chrono::seconds(10)) >> [] {});
+    who = nullptr;
+  }
+};
+
+P2PServer::P2PServer(server_options options) : impl_(std::make_unique<impl>()) {
+  impl_->options = std::move(options);
+  impl_->own_config = std::make_unique<caf::actor_system_config>();
+  impl_->own_config->set("scheduler.max-threads", 2);
+  impl_->own_system = std::make_unique<caf::actor_system>(*impl_->own_config);
+  impl_->system = impl_->own_system.get();
+}
+
+P2PServer::P2PServer(caf::actor_system& system, server_options options)
+  : impl_(std::make_unique<impl>()) {
+  impl_->options = std::move(options);
+  impl_->system = &system;
+}
+
+P2PServer::~P2PServer() {
+  close();
+}
+
+void P2PServer::start() {
+  auto& d = *impl_;
+  if (d.running)
+    return;
+  if (!d.options.id.empty() && !is_hex_id(d.options.id))
+    throw p2p_error("id must be 1 to 64 hex digits");
+  try {
+    d.db = std::make_shared<database>(d.options.db_path);
+    if (!d.options.id.empty() && d.db->node_id() != d.options.id)
+      d.db->set_node_id(d.options.id);
+  } catch (const std::exception& e) {
+    throw p2p_error("cannot open database at " + d.options.db_path + ": "
+                    + e.what());
+  }
+  d.id = d.db->node_id();
+  auto& sys = *d.system;
+  d.store = sys.spawn<caf::detached>(store_impl, d.db);
+  d.subscriptions = sys.spawn(subscriptions_impl, &d.metrics.subscribers);
+  d.router = sys.spawn(router_impl,
+                       router_deps{d.db, d.store, d.subscriptions, &d.metrics});
+  auto ctx = std::make_shared<api_context>();
+  ctx->system = &sys;
+  ctx->router = d.router;
+  ctx->subscriptions = d.subscriptions;
+  ctx->db = d.db;
+  ctx->metrics = &d.metrics;
+  ctx->node_id = d.id;
+  ctx->limits.body_bytes = d.options.body_limit;
+  ctx->limits.idle_timeout = d.options.idle_timeout;
+  ctx->routes = std::make_shared<const std::vector<custom_route>>(d.routes);
+  d.http = std::make_unique<http_server>(ctx);
+  try {
+    d.port = d.http->listen(d.options.host, d.options.port);
+  } catch (const std::exception& e) {
+    d.running = true; // so close() tears down what started
+    close();
+    throw p2p_error(e.what());
+  }
+  d.http->start(d.options.io_threads);
+  d.running = true;
+}
+
+update P2PServer::put(const std::string& path, const std::string& json) {
+  return impl_->ask<update>(put_atom::value, path, json);
+}
+
+std::optional<std::string> P2PServer::get(const std::string& path) {
+  if (auto err = path_error(path); !err.empty())
+    throw p2p_error(err);
+  auto rec = impl_->db->get(path);
+  if (!rec || rec->u.is_tombstone())
+    return std::nullopt;
+  return std::move(rec->u.value);
+}
+
+bool P2PServer::del(const std::string& path) {
+  try {
+    impl_->ask<update>(delete_atom::value, path);
+    return true;
+  } catch (const p2p_error&) {
+    if (auto err = path_error(path); !err.empty())
+      throw;
+    return false;
+  }
+}
+
+unsubscribe_fn P2PServer::subscribe(
+  const std::string& prefix,
+  std::function<void(const std::string&, const std::string&)> callback) {
+  auto& d = *impl_;
+  auto who = d.system->spawn(call_back, std::move(callback));
+  uint64_t id;
+  try {
+    id = d.ask<uint64_t>(subscribe_atom::value, prefix, who);
+  } catch (...) {
+    caf::anon_send_exit(who, caf::exit_reason::user_shutdown);
+    throw;
+  }
+  d.callback_subscribers.push_back(who);
+  auto router = d.router;
+  return [router, id, who] {
+    caf::anon_send(router, unsubscribe_atom::value, id);
+    caf::anon_send_exit(who, caf::exit_reason::user_shutdown);
+  };
+}
+
+std::vector<update> P2PServer::scan(const std::string& prefix,
+                                    std::size_t limit) {
+  if (auto err = prefix_error(prefix); !err.empty())
+    throw p2p_error(err);
+  return impl_->db->scan(prefix, limit);
+}
+
+void P2PServer::close() {
+  auto& d = *impl_;
+  if (!d.running)
+    return;
+  d.running = false;
+  if (d.http)
+    d.http->stop();
+  // The store first: it commits what is queued and answers the router.
+  d.stop_actor(d.store);
+  d.stop_actor(d.router);
+  d.stop_actor(d.subscriptions);
+  for (auto& who : d.callback_subscribers)
+    caf::anon_send_exit(who, caf::exit_reason::user_shutdown);
+  d.callback_subscribers.clear();
+  d.http.reset();
+  if (d.own_system)
+    d.own_system->await_all_actors_done();
+  d.db.reset();
+}
+
+void P2PServer::route(const std::string& method, const std::string& path,
+                      route_handler handler) {
+  impl_->routes.push_back({method, path, std::move(handler)});
+}
+
+const std::string& P2PServer::server_id() const {
+  return impl_->id;
+}
+
+uint16_t P2PServer::port() const {
+  return impl_->port;
+}
+
+const std::string& P2PServer::db_path() const {
+  return impl_->options.db_path;
+}
+
+router_actor P2PServer::router() const {
+  return impl_->router;
+}
+
+caf::actor_system& P2PServer::system() {
+  return *impl_->system;
+}
+
+} // namespace p2p

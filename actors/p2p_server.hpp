@@ -1,0 +1,107 @@
+#pragma once
+// p2psync's embedding API: the seed's P2PServer in C++ terms, and the typed
+// actor handles for CAF applications. This header (and what it includes)
+// carries nothing of Beast or LMDB.
+//
+//   p2p::server_options opts;
+//   opts.port = 3001;
+//   opts.db_path = "./db1";
+//   p2p::P2PServer server(opts);
+//   server.start();
+//   server.put("users/alice", R"({"name":"Alice"})");
+//   auto value = server.get("users/alice");      // optional JSON text
+//   auto unsubscribe = server.subscribe("users", [](auto& value, auto& path) {});
+//
+// The blocking methods wait on an actor's reply: call them from ordinary
+// threads, never from inside an actor or an HTTP route handler.
+#include "actors/router_actor.hpp"
+#include "actors/subscriptions_actor.hpp"
+#include "actors/web_types.hpp"
+#include "protocol/update.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace caf {
+class actor_system;
+}
+
+namespace p2p {
+
+struct server_options {
+  std::string host = "127.0.0.1";
+  uint16_t port = 3000; // 0 picks a free port
+  std::string db_path = "./p2p-data";
+  std::vector<std::string> peers; // http://host:port
+  std::string id;                 // empty: made once and kept in the db
+  int io_threads = 2;
+  std::size_t body_limit = std::size_t{1} << 20;
+  std::chrono::milliseconds idle_timeout{30000};
+};
+
+/// Thrown by the blocking methods for a bad path or value, or a failure.
+class p2p_error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Ends a subscription when called, as the seed's unsubscribe function.
+using unsubscribe_fn = std::function<void()>;
+
+class P2PServer {
+public:
+  /// Runs its own actor system.
+  explicit P2PServer(server_options options);
+  /// Joins an actor system the application owns (which must outlive it).
+  P2PServer(caf::actor_system& system, server_options options);
+  ~P2PServer(); // close()
+  P2PServer(const P2PServer&) = delete;
+  P2PServer& operator=(const P2PServer&) = delete;
+
+  /// Opens the db, spawns the actors, binds and serves. Throws p2p_error
+  /// (for instance when the port is taken or the db cannot be opened).
+  void start();
+
+  /// Stores `json` (any JSON value, as text) at `path`; returns the update
+  /// (path, value, timestamp via wall_ms_of(time), origin) once durable.
+  update put(const std::string& path, const std::string& json);
+  /// The stored value as JSON text; nothing when absent or deleted.
+  std::optional<std::string> get(const std::string& path);
+  /// Writes a tombstone; false when there was nothing to delete.
+  bool del(const std::string& path);
+  /// Calls `callback(value, path)` for every change at or below `prefix`
+  /// (value is JSON text, "null" for a delete), on an actor thread.
+  unsubscribe_fn subscribe(
+    const std::string& prefix,
+    std::function<void(const std::string& value, const std::string& path)>
+      callback);
+  /// Live entries whose path starts with `prefix`, in path order.
+  std::vector<update> scan(const std::string& prefix, std::size_t limit = 0);
+  /// Stops serving, closes the links and the db. Idempotent.
+  void close();
+
+  /// A custom HTTP route (as the seed's `app`); add before start(). A path
+  /// ending in '/' matches as a prefix. Built-in routes take precedence.
+  void route(const std::string& method, const std::string& path,
+             route_handler handler);
+
+  const std::string& server_id() const;
+  uint16_t port() const;
+  const std::string& db_path() const;
+
+  /// For CAF applications: the node's typed interface.
+  router_actor router() const;
+  caf::actor_system& system();
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace p2p

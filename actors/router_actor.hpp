@@ -1,0 +1,59 @@
+#pragma once
+// The router: the node's front door for writes. It validates and stamps
+// local writes (hybrid clock, origin), applies them through the store's
+// last-write-wins, and hands every change that altered the store to the
+// subscriptions (and, with peer links, to the peers). Its typed interface is
+// the API a CAF application talks to.
+#include "actors/messages.hpp"
+#include "actors/store_actor.hpp"
+#include "actors/subscriptions_actor.hpp"
+#include "protocol/hlc.hpp"
+
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace p2p {
+
+class database;
+struct node_metrics;
+
+/// put (path, JSON text) -> the stamped update, once durable;
+/// delete (path) -> the tombstone, or error not_found;
+/// get (path) -> the live update, or error not_found;
+/// scan (prefix, limit; 0 = all) -> live updates in path order;
+/// subscribe (prefix, who) -> id; unsubscribe (id).
+using router_actor = caf::typed_actor<
+  caf::replies_to<put_atom, std::string, std::string>::with<update>,
+  caf::replies_to<delete_atom, std::string>::with<update>,
+  caf::replies_to<get_atom, std::string>::with<update>,
+  caf::replies_to<scan_atom, std::string, uint64_t>::with<std::vector<update>>,
+  caf::replies_to<subscribe_atom, std::string, subscriber_actor>::with<uint64_t>,
+  caf::reacts_to<unsubscribe_atom, uint64_t>>;
+
+struct router_state {
+  static inline const char* name = "p2p.router";
+
+  std::shared_ptr<database> db;
+  store_actor store;
+  subscriptions_actor subscriptions;
+  node_metrics* metrics = nullptr;
+  hybrid_clock clock;
+  std::string node_id;
+};
+
+struct router_deps {
+  std::shared_ptr<database> db;
+  store_actor store;
+  subscriptions_actor subscriptions;
+  node_metrics* metrics;
+};
+
+router_actor::behavior_type
+router_impl(router_actor::stateful_pointer<router_state> self,
+            router_deps deps);
+
+} // namespace p2p

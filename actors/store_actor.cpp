@@ -1,0 +1,74 @@
+#include "actors/store_actor.hpp"
+
+#include "storage/database.hpp"
+
+#include <caf/all.hpp>
+
+namespace p2p {
+
+namespace {
+
+// Past this many queued updates a commit happens without waiting for the
+// commit message, so one transaction never grows without bound.
+constexpr std::size_t max_batch_updates = 4096;
+
+void flush(store_actor::stateful_pointer<store_state> self) {
+  auto& st = self->state;
+  if (st.pending.empty())
+    return;
+  auto pending = std::move(st.pending);
+  st.pending.clear();
+  st.pending_updates = 0;
+  std::vector<update> batch;
+  for (auto& p : pending)
+    for (auto& u : p.updates)
+      batch.push_back(std::move(u));
+  std::vector<uint64_t> seqs;
+  try {
+    seqs = st.db->apply(batch);
+  } catch (const std::exception& e) {
+    auto err = make_error(p2p_errc::storage_failure, e.what());
+    for (auto& p : pending)
+      p.promise.deliver(err);
+    return;
+  }
+  std::size_t offset = 0;
+  for (auto& p : pending) {
+    auto n = p.updates.size();
+    std::vector<uint64_t> mine(seqs.begin() + offset,
+                               seqs.begin() + offset + n);
+    offset += n;
+    p.promise.deliver(std::move(mine));
+  }
+}
+
+} // namespace
+
+store_actor::behavior_type
+store_impl(store_actor::stateful_pointer<store_state> self,
+           std::shared_ptr<database> db) {
+  self->state.db = std::move(db);
+  // Answer every waiting caller before going away, so none waits for a
+  // timeout (CAF 0.17 has no broken_promise).
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    flush(self);
+    self->quit(msg.reason);
+  });
+  return {
+    [self](apply_atom, std::vector<update>& updates)
+      -> caf::typed_response_promise<std::vector<uint64_t>> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<std::vector<uint64_t>>();
+      st.pending_updates += updates.size();
+      st.pending.push_back({std::move(updates), rp});
+      if (st.pending_updates >= max_batch_updates)
+        flush(self);
+      else if (st.pending.size() == 1)
+        self->send(self, commit_atom::value); // behind the writes waiting now
+      return rp;
+    },
+    [self](commit_atom) { flush(self); },
+  };
+}
+
+} // namespace p2p

@@ -1,0 +1,42 @@
+#pragma once
+// The store actor owns every write to the database. Writes that arrive
+// together commit in one durable transaction (group commit); each caller is
+// answered only after the commit that holds its write.
+#include "actors/messages.hpp"
+
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <memory>
+#include <vector>
+
+namespace p2p {
+
+class database;
+
+/// apply: the updates to apply through last-write-wins; the reply holds,
+/// per update, the change seq it got, or 0 when it lost.
+using store_actor = caf::typed_actor<
+  caf::replies_to<apply_atom, std::vector<update>>::with<std::vector<uint64_t>>,
+  caf::reacts_to<commit_atom>>;
+
+struct store_state {
+  static inline const char* name = "p2p.store";
+
+  struct pending_write {
+    std::vector<update> updates;
+    caf::typed_response_promise<std::vector<uint64_t>> promise;
+  };
+
+  std::shared_ptr<database> db;
+  std::vector<pending_write> pending;
+  std::size_t pending_updates = 0;
+};
+
+/// Spawn detached: a commit waits for fsync, which must not hold a
+/// scheduler thread.
+store_actor::behavior_type
+store_impl(store_actor::stateful_pointer<store_state> self,
+           std::shared_ptr<database> db);
+
+} // namespace p2p

@@ -1,0 +1,91 @@
+#include "apps/node_options.hpp"
+
+#include <charconv>
+
+namespace p2p {
+
+std::string node_usage() {
+  return "usage: p2p-node [--host ADDR] [--port N] [--db PATH] [--peer URL]... "
+         "[--id HEX]\n"
+         "\n"
+         "  --host ADDR         listen address (default 127.0.0.1)\n"
+         "  --port N            HTTP and peer-link port, 0 picks a free one "
+         "(default 3000)\n"
+         "  --db PATH           database directory (default ./p2p-data)\n"
+         "  --peer URL          http://host:port of a peer to link to; "
+         "repeatable\n"
+         "  --id HEX            node id (default: made once, kept in the db)\n"
+         "  --io-threads N      HTTP I/O threads (default 2)\n"
+         "  --idle-timeout MS   close a silent HTTP client after MS "
+         "milliseconds (default 30000)\n"
+         "  --help              this text\n"
+         "\n"
+         "Prints `listening on http://HOST:PORT id=HEX` once serving; "
+         "SIGINT/SIGTERM stop it.\n";
+}
+
+namespace {
+
+template <class T>
+bool parse_number(const std::string& s, T& out, T min, T max) {
+  T x{};
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), x);
+  if (ec != std::errc{} || end != s.data() + s.size() || x < min || x > max)
+    return false;
+  out = x;
+  return true;
+}
+
+} // namespace
+
+launch_command parse_node_args(const std::vector<std::string>& args) {
+  launch_command cmd;
+  auto fail = [&](std::string msg) {
+    cmd.what = launch_command::error;
+    cmd.message = std::move(msg);
+    return cmd;
+  };
+  auto& o = cmd.options;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& flag = args[i];
+    if (flag == "--help" || flag == "-h") {
+      cmd.what = launch_command::help;
+      cmd.message = node_usage();
+      return cmd;
+    }
+    if (i + 1 >= args.size())
+      return fail(flag.rfind("--", 0) == 0 ? flag + " needs a value"
+                                           : "unexpected argument " + flag);
+    const auto& value = args[++i];
+    if (flag == "--host") {
+      o.host = value;
+    } else if (flag == "--port") {
+      if (!parse_number<uint16_t>(value, o.port, 0, 65535))
+        return fail("--port must be a number from 0 to 65535");
+    } else if (flag == "--db") {
+      if (value.empty())
+        return fail("--db must not be empty");
+      o.db_path = value;
+    } else if (flag == "--peer") {
+      if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0)
+        return fail("--peer must be a URL like http://host:port");
+      o.peers.push_back(value);
+    } else if (flag == "--id") {
+      o.id = value;
+    } else if (flag == "--io-threads") {
+      if (!parse_number<int>(value, o.io_threads, 1, 64))
+        return fail("--io-threads must be a number from 1 to 64");
+    } else if (flag == "--idle-timeout") {
+      long ms = 0;
+      if (!parse_number<long>(value, ms, 1, 3600L * 1000))
+        return fail("--idle-timeout must be milliseconds, 1 to 3600000");
+      o.idle_timeout = std::chrono::milliseconds(ms);
+    } else {
+      --i;
+      return fail("unknown flag " + flag);
+    }
+  }
+  return cmd;
+}
+
+} // namespace p2p

@@ -1,0 +1,37 @@
+#include "protocol/hlc.hpp"
+
+#include <chrono>
+
+namespace p2p {
+
+uint64_t system_wall_ms() {
+  using namespace std::chrono;
+  return static_cast<uint64_t>(
+    duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+      .count());
+}
+
+bool stamp_wins(hlc_time a_t, std::string_view a_origin, hlc_time b_t,
+                std::string_view b_origin) {
+  if (a_t != b_t)
+    return a_t > b_t;
+  return a_origin > b_origin;
+}
+
+hybrid_clock::hybrid_clock(wall_source wall) : wall_(std::move(wall)) {
+}
+
+hlc_time hybrid_clock::now() {
+  auto wall = hlc_from_ms(wall_());
+  // When the wall clock stalls or steps back, the counter carries on; a
+  // counter overflow carries into the millisecond part, which is harmless.
+  last_ = wall > last_ ? wall : last_ + 1;
+  return last_;
+}
+
+void hybrid_clock::observe(hlc_time remote) {
+  if (remote > last_)
+    last_ = remote;
+}
+
+} // namespace p2p

@@ -1,0 +1,19 @@
+#pragma once
+// Small helpers for building JSON text by hand on hot paths, where going
+// through a boost::json::value would cost an allocation per field.
+#include <string>
+#include <string_view>
+
+namespace p2p {
+
+/// Appends `s` as a JSON string literal (quoted and escaped).
+void append_json_string(std::string& out, std::string_view s);
+
+/// `{"error":"<message>"}`
+std::string json_error(std::string_view message);
+
+/// Parses `text` as one JSON value and returns its compact serialization;
+/// on failure returns empty and sets `error`.
+std::string canonical_json(std::string_view text, std::string& error);
+
+} // namespace p2p

@@ -1,0 +1,202 @@
+#include "storage/database.hpp"
+
+#include "storage/lmdb.hpp"
+
+#include <cstring>
+#include <mutex>
+#include <random>
+
+namespace p2p {
+
+namespace {
+
+constexpr std::string_view node_id_key = "node_id";
+constexpr std::string_view max_time_key = "max_time";
+constexpr std::string_view live_key = "live_entries";
+
+std::string random_hex_id() {
+  std::random_device rd;
+  uint64_t x = (uint64_t{rd()} << 32) | rd();
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, x >>= 4)
+    out[i] = hex[x & 0xF];
+  return out;
+}
+
+uint64_t read_u64(const lmdb::txn& t, MDB_dbi db, std::string_view key) {
+  std::string_view v;
+  if (!t.get(db, key, v) || v.size() != 8)
+    return 0;
+  uint64_t x;
+  std::memcpy(&x, v.data(), 8);
+  return x;
+}
+
+void write_u64(lmdb::txn& t, MDB_dbi db, std::string_view key, uint64_t x) {
+  t.put(db, key, std::string_view(reinterpret_cast<const char*>(&x), 8));
+}
+
+} // namespace
+
+// A read snapshot that keeps the map from being resized while it lives.
+struct database::reader {
+  std::shared_lock<std::shared_mutex> lock;
+  lmdb::txn txn;
+  explicit reader(const database& db)
+    : lock(db.resize_mutex_), txn(*db.env_, true) {
+  }
+};
+
+database::database(const std::string& dir, std::size_t initial_map_size)
+  : env_(std::make_unique<lmdb::env>(dir, initial_map_size, 4)) {
+  lmdb::txn t(*env_, false);
+  records_ = t.open_db("records");
+  changes_ = t.open_db("changes");
+  meta_ = t.open_db("meta");
+  std::string_view id;
+  if (!t.get(meta_, node_id_key, id))
+    t.put(meta_, node_id_key, random_hex_id());
+  t.commit();
+  // The map may have been grown by an earlier run: use the size on disk.
+  if (env_->map_size() < initial_map_size)
+    env_->set_map_size(initial_map_size);
+}
+
+database::~database() = default;
+
+std::string database::node_id() const {
+  reader r(*this);
+  std::string_view id;
+  r.txn.get(meta_, node_id_key, id);
+  return std::string(id);
+}
+
+void database::set_node_id(const std::string& id) {
+  lmdb::txn t(*env_, false);
+  t.put(meta_, node_id_key, id);
+  t.commit();
+}
+
+std::vector<uint64_t> database::apply(const std::vector<update>& batch) {
+  while (true) {
+    try {
+      return try_apply(batch);
+    } catch (const lmdb::error& e) {
+      if (e.code() != MDB_MAP_FULL)
+        throw;
+      grow_map();
+    }
+  }
+}
+
+std::vector<uint64_t> database::try_apply(const std::vector<update>& batch) {
+  std::vector<uint64_t> seqs(batch.size(), 0);
+  lmdb::txn t(*env_, false);
+  uint64_t seq = 0;
+  {
+    lmdb::cursor c(t, changes_);
+    if (c.last())
+      seq = decode_seq_key(c.key());
+  }
+  auto max_time = read_u64(t, meta_, max_time_key);
+  auto live = read_u64(t, meta_, live_key);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto& u = batch[i];
+    std::string_view old;
+    bool had = t.get(records_, u.path, old);
+    bool was_live = false;
+    if (had) {
+      if (auto rec = view_record(old)) {
+        if (!stamp_wins(u.time, u.origin, rec->time, rec->origin))
+          continue;
+        was_live = rec->value != "null";
+        t.del(changes_, encode_seq_key(rec->seq));
+      }
+    }
+    seqs[i] = ++seq;
+    t.put(records_, u.path, encode_record(u, seq));
+    t.put(changes_, encode_seq_key(seq), u.path);
+    bool is_live = !u.is_tombstone();
+    live = live + (is_live ? 1 : 0) - (was_live ? 1 : 0);
+    if (u.time > max_time)
+      max_time = u.time;
+  }
+  write_u64(t, meta_, max_time_key, max_time);
+  write_u64(t, meta_, live_key, live);
+  t.commit();
+  return seqs;
+}
+
+void database::grow_map() {
+  std::unique_lock<std::shared_mutex> lock(resize_mutex_);
+  env_->set_map_size(env_->map_size() * 2);
+}
+
+std::optional<stored_record> database::get(std::string_view path) const {
+  reader r(*this);
+  std::string_view bytes;
+  if (!r.txn.get(records_, path, bytes))
+    return std::nullopt;
+  return decode_record(path, bytes);
+}
+
+std::vector<update> database::scan(std::string_view prefix, std::size_t limit,
+                                   bool with_tombstones) const {
+  std::vector<update> out;
+  reader r(*this);
+  lmdb::cursor c(r.txn, records_);
+  // An empty key is not valid in LMDB: start at the first record instead.
+  for (bool ok = prefix.empty() ? c.first() : c.seek(prefix); ok;
+       ok = c.next()) {
+    auto key = c.key();
+    if (key.compare(0, prefix.size(), prefix) != 0)
+      break;
+    auto rec = decode_record(key, c.value());
+    if (!rec || (!with_tombstones && rec->u.is_tombstone()))
+      continue;
+    out.push_back(std::move(rec->u));
+    if (limit != 0 && out.size() >= limit)
+      break;
+  }
+  return out;
+}
+
+std::vector<stored_record> database::changes_since(uint64_t seq,
+                                                   std::size_t limit) const {
+  std::vector<stored_record> out;
+  reader r(*this);
+  lmdb::cursor c(r.txn, changes_);
+  for (bool ok = c.seek(encode_seq_key(seq + 1)); ok; ok = c.next()) {
+    std::string_view bytes;
+    if (!r.txn.get(records_, c.value(), bytes))
+      continue;
+    if (auto rec = decode_record(c.value(), bytes))
+      out.push_back(std::move(*rec));
+    if (limit != 0 && out.size() >= limit)
+      break;
+  }
+  return out;
+}
+
+uint64_t database::last_seq() const {
+  reader r(*this);
+  lmdb::cursor c(r.txn, changes_);
+  return c.last() ? decode_seq_key(c.key()) : 0;
+}
+
+hlc_time database::max_time() const {
+  reader r(*this);
+  return read_u64(r.txn, meta_, max_time_key);
+}
+
+uint64_t database::live_entries() const {
+  reader r(*this);
+  return read_u64(r.txn, meta_, live_key);
+}
+
+std::size_t database::map_size() const {
+  return env_->map_size();
+}
+
+} // namespace p2p

@@ -1,0 +1,77 @@
+#pragma once
+// The node's durable state in one LMDB environment:
+//   records: path -> record (value, stamp, origin, change seq); deletes are
+//            tombstones (value `null`), so they replicate like writes.
+//   changes: seq -> path, one live entry per path (the newest version), the
+//            local change sequence that catch-up and Last-Event-ID read.
+//   meta:    node id, largest stamp seen, live entry count.
+// Writes go through apply() from one thread at a time (the store actor).
+// Reads are lock-free MVCC snapshots any thread may take.
+#include "protocol/update.hpp"
+#include "storage/record.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace p2p {
+
+namespace lmdb {
+class env;
+}
+
+class database {
+public:
+  static constexpr std::size_t default_map_size = std::size_t{1} << 30;
+
+  explicit database(const std::string& dir,
+                    std::size_t initial_map_size = default_map_size);
+  ~database();
+  database(const database&) = delete;
+  database& operator=(const database&) = delete;
+
+  /// Made once (random 64 bits, hex) and kept in the db.
+  std::string node_id() const;
+  void set_node_id(const std::string& id);
+
+  /// Applies, in one durable transaction, each update that wins
+  /// last-write-wins against what is stored. Returns per update the change
+  /// seq it was given, or 0 when it lost (or was already there).
+  std::vector<uint64_t> apply(const std::vector<update>& batch);
+
+  /// The stored record, tombstones included.
+  std::optional<stored_record> get(std::string_view path) const;
+
+  /// Records whose path starts with `prefix`, in path order; tombstones
+  /// skipped unless asked for. limit 0 means no limit.
+  std::vector<update> scan(std::string_view prefix, std::size_t limit,
+                           bool with_tombstones = false) const;
+
+  /// Records changed after `seq`, in change order, at most `limit`.
+  std::vector<stored_record> changes_since(uint64_t seq,
+                                           std::size_t limit) const;
+
+  uint64_t last_seq() const;
+  hlc_time max_time() const;
+  uint64_t live_entries() const;
+  std::size_t map_size() const;
+
+private:
+  struct reader;
+  std::vector<uint64_t> try_apply(const std::vector<update>& batch);
+  void grow_map();
+
+  // LMDB may resize the map only while no transaction is open in the
+  // process: readers hold this shared, growth holds it exclusive.
+  mutable std::shared_mutex resize_mutex_;
+  std::unique_ptr<lmdb::env> env_;
+  unsigned records_ = 0;
+  unsigned changes_ = 0;
+  unsigned meta_ = 0;
+};
+
+} // namespace p2p

@@ -1,0 +1,427 @@
+"""Black-box harness for p2p-node: start launchers as child processes, talk HTTP/raw TCP/SSE,
+and wait on conditions with deadlines. Python 3 stdlib only.
+
+The launcher comes from $P2P_NODE: a path to an executable or a command line such as
+`node /path/p2p-node.js` (split with shlex). Without it, build/p2p-node is tried, else the
+tests are skipped. Set P2P_KEEP_TMP=1 to keep the temp dir (dbs and stderr logs).
+"""
+import atexit, http.client, itertools, json, os, queue, re, select, shlex, shutil, signal
+import socket, struct, subprocess, tempfile, threading, time, unittest, urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_BINARY = os.path.join(HERE, "..", "..", "build", "p2p-node")
+LINE = re.compile(r"^listening on http://(\[[^\]]+\]|[^:/ ]+):(\d+) id=([0-9a-fA-F]+)\s*$")
+HTTP_TIMEOUT = 10
+START_DEADLINE = 20
+WORK = tempfile.mkdtemp(prefix="p2p-blackbox-")
+_NODES = []
+_names = itertools.count()
+
+
+def launcher():
+    cmd = os.environ.get("P2P_NODE")
+    if cmd:
+        return shlex.split(cmd)
+    if os.access(DEFAULT_BINARY, os.X_OK):
+        return [os.path.abspath(DEFAULT_BINARY)]
+    raise unittest.SkipTest("set P2P_NODE to the p2p-node launcher (no build/p2p-node found)")
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def api(path):
+    """Target for /api/<path>, percent-encoding UTF-8 and reserved characters except '/'."""
+    return "/api/" + urllib.parse.quote(path, safe="/")
+
+
+def scan_target(prefix="", limit=None):
+    return "/api/scan/" + urllib.parse.quote(prefix, safe="/") + ("" if limit is None else f"?limit={limit}")
+
+
+def wait_until(fn, deadline_s=15, interval=0.02, what="condition"):
+    """Polls fn until it returns something truthy and returns that; AssertionError on timeout."""
+    end, last = time.monotonic() + deadline_s, None
+    while True:
+        last = fn()
+        if last:
+            return last
+        if time.monotonic() >= end:
+            raise AssertionError(f"timed out after {deadline_s}s waiting for {what}; last value {last!r}")
+        time.sleep(interval)
+
+
+def parse_json(body):
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise AssertionError(f"body is not JSON: {body[:200]!r}") from None
+
+
+def parse_metrics(text):
+    """Prometheus text -> {metric name: sum of its series' values}."""
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"^([A-Za-z_:][A-Za-z0-9_:]*)(\{[^}]*\})?\s+(\S+)", line)
+        if m and not line.startswith("#"):
+            out[m.group(1)] = out.get(m.group(1), 0.0) + float(m.group(3))
+    return out
+
+
+def call(conn, method, target, body=None, headers=None):
+    """One request on an http.client connection -> (status, lower-cased headers, body bytes)."""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    hdrs = dict(headers or {})
+    if body is not None:
+        hdrs.setdefault("Content-Type", "application/json")
+    conn.request(method, target, body=body, headers=hdrs)
+    resp = conn.getresponse()
+    return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+
+
+class Node:
+    """One launcher process with its own db under WORK. Use as a context manager or call cleanup()."""
+
+    def __init__(self, name="node", args=(), peers=(), db=None, start=True):
+        self.name = f"{name}-{next(_names)}"
+        self.db = db or os.path.join(WORK, self.name)
+        self.log = os.path.join(WORK, self.name + ".log")
+        self.args = list(args) + [a for p in peers for a in ("--peer", p)]
+        self.proc, self.host, self.port, self.id, self.extra_stdout = None, None, None, None, []
+        _NODES.append(self)
+        if start:
+            self.start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.cleanup()
+
+    @property
+    def url(self):
+        return f"http://{self.host}:{self.port}"
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def start(self, deadline_s=START_DEADLINE):
+        assert not self.running(), "already running"
+        cmd = launcher() + ["--port", "0", "--db", self.db] + self.args
+        with open(self.log, "ab") as err:
+            err.write(f"--- start {cmd}\n".encode())
+            err.flush()
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                         stderr=err, cwd=WORK, start_new_session=True)
+        first = queue.Queue()
+        threading.Thread(target=self._read_stdout, args=(self.proc, first), daemon=True).start()
+        try:
+            line = first.get(timeout=deadline_s)
+        except queue.Empty:
+            line = None
+        m = LINE.match(line.decode("utf-8", "replace").rstrip("\r\n")) if line else None
+        if not m:
+            self.kill9()
+            raise RuntimeError(f"{self.name}: no 'listening on' line within {deadline_s}s "
+                               f"(got {line!r}, rc={self.proc.returncode}); log tail:\n{self.log_tail()}")
+        self.host, self.port, self.id = m.group(1).strip("[]"), int(m.group(2)), m.group(3)
+        return self
+
+    def _read_stdout(self, proc, first):
+        with proc.stdout:
+            line = proc.stdout.readline()
+            first.put(line)  # b"" when the process exited without printing
+            for rest in proc.stdout:
+                self.extra_stdout.append(rest)
+
+    def stop(self, sig=signal.SIGTERM, deadline_s=20):
+        """Sends sig and waits for the exit; returns the exit code (AssertionError if it hangs)."""
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=deadline_s)
+        except subprocess.TimeoutExpired:
+            self.kill9()
+            raise AssertionError(f"{self.name} did not exit within {deadline_s}s of signal {sig}")
+
+    def kill9(self):
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)  # its own session: includes a wrapper's children
+            except ProcessLookupError:
+                pass
+            self.proc.wait(timeout=30)
+
+    def restart(self, deadline_s=START_DEADLINE):
+        """Starts again on the same db with the same args (the port may change). Stop it first."""
+        return self.start(deadline_s)
+
+    def cleanup(self):
+        self.kill9()
+
+    def log_tail(self, n=40):
+        try:
+            with open(self.log, "rb") as f:
+                return b"".join(f.readlines()[-n:]).decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    # ------------------------------------------------------------------ HTTP
+    def connection(self, timeout=HTTP_TIMEOUT):
+        return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+
+    def request(self, method, target, body=None, headers=None, timeout=HTTP_TIMEOUT):
+        """One request on a fresh connection -> (status, headers, body bytes)."""
+        conn = self.connection(timeout)
+        try:
+            return call(conn, method, target, body, headers)
+        finally:
+            conn.close()
+
+    def json_request(self, method, target, body=None, headers=None):
+        """-> (status, headers, parsed JSON body); AssertionError if the body is not JSON."""
+        status, hdrs, data = self.request(method, target, body, headers)
+        return status, hdrs, parse_json(data)
+
+    def put(self, path, value):
+        status, _, obj = self.json_request("PUT", api(path), json.dumps(value, ensure_ascii=False))
+        return status, obj
+
+    def get(self, path):
+        status, _, obj = self.json_request("GET", api(path))
+        return status, obj
+
+    def delete(self, path):
+        status, _, obj = self.json_request("DELETE", api(path))
+        return status, obj
+
+    def scan(self, prefix="", limit=None):
+        status, _, obj = self.json_request("GET", scan_target(prefix, limit))
+        return status, obj
+
+    def metrics(self):
+        status, _, body = self.request("GET", "/metrics")
+        assert status == 200, f"/metrics answered {status}: {body[:200]!r}"
+        return parse_metrics(body.decode("utf-8"))
+
+    def serving(self):
+        """A normal PUT and GET still work (used after every bad-input case)."""
+        key = f"probe/{time.monotonic_ns()}"
+        return self.put(key, {"ok": key})[0] == 200 and self.get(key) == (200, {"ok": key})
+
+
+@atexit.register
+def _cleanup_all():
+    for node in _NODES:
+        try:
+            node.cleanup()
+        except Exception:
+            pass
+    if not os.environ.get("P2P_KEEP_TMP"):
+        shutil.rmtree(WORK, True)
+
+
+class NodeTestCase(unittest.TestCase):
+    """Base class: start_node() per test, class_node() per class; both are killed afterwards."""
+
+    def start_node(self, name="node", args=(), **kw):
+        node = Node(name, args, **kw)
+        self.addCleanup(node.cleanup)
+        return node
+
+    @classmethod
+    def class_node(cls, name="node", args=(), **kw):
+        node = Node(name, args, **kw)
+        cls.addClassCleanup(node.cleanup)
+        return node
+
+    def assert_json_error(self, status, obj, want):
+        wants = want if isinstance(want, (tuple, list, set)) else (want,)
+        self.assertIn(status, wants, f"body: {repr(obj)[:300]}")
+        self.assertIsInstance(obj, dict)
+        self.assertIsInstance(obj.get("error"), str, f"no 'error' string in {obj!r}")
+
+
+# ---------------------------------------------------------------------- raw TCP
+def parse_response(raw):
+    """Parses one HTTP/1.x response from bytes -> (status, headers, body) or None if incomplete."""
+    head, sep, rest = raw.partition(b"\r\n\r\n")
+    if not sep:
+        return None
+    lines = head.decode("latin-1").split("\r\n")
+    try:
+        status = int(lines[0].split()[1])
+    except (IndexError, ValueError):
+        raise AssertionError(f"not an HTTP response: {raw[:200]!r}")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        body = b""
+        while True:
+            size_line, sep, rest = rest.partition(b"\r\n")
+            if not sep:
+                return None
+            size = int(size_line.split(b";")[0], 16)
+            if size == 0:
+                return status, headers, body
+            if len(rest) < size + 2:
+                return None
+            body, rest = body + rest[:size], rest[size + 2:]
+    length = int(headers.get("content-length", "0"))
+    return (status, headers, rest[:length]) if len(rest) >= length else None
+
+
+class RawConn:
+    """A plain TCP connection for malformed, partial or stalled requests."""
+
+    def __init__(self, node, rcvbuf=None):
+        self.sock = socket.socket(socket.AF_INET6 if ":" in node.host else socket.AF_INET)
+        if rcvbuf:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(HTTP_TIMEOUT)
+        self.sock.connect((node.host, node.port))
+        self.received, self.closed, self.error = b"", False, None
+
+    def exchange(self, data=b"", deadline_s=HTTP_TIMEOUT, want_response=True):
+        """Sends data while reading; stops at a complete response, a close or the deadline.
+        Returns the parsed response or None. A send error is kept in self.error, not raised."""
+        self.sock.setblocking(False)
+        sent, end = 0, time.monotonic() + deadline_s
+        while time.monotonic() < end and not self.closed:
+            writing = sent < len(data) and self.error is None
+            if not writing and (not want_response or parse_response(self.received)):
+                break
+            r, w, _ = select.select([self.sock], [self.sock] if writing else [], [],
+                                     max(0, end - time.monotonic()))
+            if w:
+                try:
+                    sent += self.sock.send(data[sent:sent + 65536])
+                except OSError as e:
+                    self.error = e
+            if r:
+                try:
+                    chunk = self.sock.recv(65536)
+                except OSError as e:
+                    self.error, self.closed = e, True
+                    break
+                self.closed = not chunk
+                self.received += chunk
+        return parse_response(self.received)
+
+    def read_until(self, pred, deadline_s=HTTP_TIMEOUT):
+        """Reads until pred(all bytes received) holds; False on close or deadline."""
+        end = time.monotonic() + deadline_s
+        while not pred(self.received):
+            if self.closed or time.monotonic() >= end:
+                return False
+            self.sock.settimeout(max(0.01, end - time.monotonic()))
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            except OSError as e:
+                self.error, chunk = e, b""
+            self.closed = not chunk
+            self.received += chunk
+        return True
+
+    def wait_closed(self, deadline_s=HTTP_TIMEOUT):
+        """True when the server closes (EOF or reset) within the deadline; data read is kept."""
+        self.read_until(lambda _: False, deadline_s)
+        return self.closed
+
+    def close(self, reset=False):
+        if reset:  # RST instead of FIN
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.sock.close()
+
+
+def raw_exchange(node, data, deadline_s=HTTP_TIMEOUT):
+    """Opens a connection, sends data, returns (parsed response or None, RawConn) and closes."""
+    conn = RawConn(node)
+    try:
+        return conn.exchange(data, deadline_s), conn
+    finally:
+        conn.close()
+
+
+# ---------------------------------------------------------------------- SSE
+class SSEClient:
+    """GET /events/<prefix>; a background thread parses the stream into self.items:
+    ("comment", text), ("event", {"id","event","data"(parsed JSON),"raw"}), ("closed", error)."""
+
+    def __init__(self, node, prefix=""):
+        self.conn = node.connection()
+        self.conn.request("GET", "/events/" + urllib.parse.quote(prefix, safe="/"),
+                          headers={"Accept": "text/event-stream"})
+        self.sock = self.conn.sock
+        self.resp = self.conn.getresponse()
+        self.status = self.resp.status
+        self.headers = {k.lower(): v for k, v in self.resp.getheaders()}
+        self.items, self.thread = queue.Queue(), None
+        if self.status == 200:
+            self.sock.settimeout(None)  # the reader blocks until close() shuts the socket down
+            self.thread = threading.Thread(target=self._run, daemon=True)
+            self.thread.start()
+        else:
+            self.body = self.resp.read()
+
+    def _run(self):
+        fields, data, err = {}, [], None
+        try:
+            while True:
+                line = self.resp.readline()
+                if not line:
+                    break
+                line = line.decode("utf-8").rstrip("\r\n")
+                if line.startswith(":"):
+                    self.items.put(("comment", line))
+                elif line == "":
+                    if data:
+                        raw = "\n".join(data)
+                        self.items.put(("event", dict(fields, raw=raw, data=json.loads(raw))))
+                    elif fields:
+                        self.items.put(("fields", fields))
+                    fields, data = {}, []
+                else:
+                    name, _, value = line.partition(":")
+                    value = value[1:] if value.startswith(" ") else value
+                    if name == "data":
+                        data.append(value)
+                    else:
+                        fields[name] = value
+        except Exception as e:  # socket shut down by close(), or a malformed stream
+            err = e
+        self.items.put(("closed", err))
+
+    def next_item(self, deadline_s=HTTP_TIMEOUT):
+        try:
+            return self.items.get(timeout=deadline_s)
+        except queue.Empty:
+            raise AssertionError(f"no SSE data within {deadline_s}s") from None
+
+    def wait_comment(self, deadline_s=HTTP_TIMEOUT):
+        """The first thing on the stream must be a ':' comment (the subscription is live)."""
+        kind, value = self.next_item(deadline_s)
+        if kind != "comment":
+            raise AssertionError(f"first SSE item is {kind} {value!r}, expected a ':' comment")
+        return value
+
+    def next_event(self, deadline_s=HTTP_TIMEOUT):
+        end = time.monotonic() + deadline_s
+        while True:
+            kind, value = self.next_item(max(0.01, end - time.monotonic()))
+            if kind == "event":
+                return value
+            if kind == "closed":
+                raise AssertionError(f"SSE stream closed: {value!r}")
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.conn.close()
+        self.sock.close()
+        if self.thread:
+            self.thread.join(5)

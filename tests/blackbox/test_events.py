@@ -1,0 +1,144 @@
+"""Server-Sent Events: GET /events/<prefix>.
+The seed has no /events route (404): every test here fails against the reference."""
+import json, threading, time, unittest
+
+from harness import NodeTestCase, RawConn, SSEClient, api, call, wait_until
+
+
+class EventsTest(NodeTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.node = cls.class_node("events")
+
+    def subscribe(self, prefix):
+        """Opens a stream, checks status and type, and waits for the initial ':' comment."""
+        sse = SSEClient(self.node, prefix)
+        self.addCleanup(sse.close)
+        self.assertEqual(sse.status, 200, getattr(sse, "body", b"")[:200])
+        self.assertTrue(sse.headers.get("content-type", "").startswith("text/event-stream"), sse.headers)
+        sse.wait_comment()
+        return sse
+
+    def put_ok(self, path, value):
+        status, body = self.node.put(path, value)
+        self.assertEqual(status, 200, body)
+        return body
+
+    def assert_event(self, event, path, value, ack):
+        self.assertRegex(event.get("id", ""), r"^\d+$", f"no integer id: {event}")
+        data = event["data"]
+        self.assertEqual({k: data.get(k) for k in ("path", "value", "timestamp", "origin")},
+                         {"path": path, "value": value, "timestamp": ack["timestamp"], "origin": self.node.id})
+
+    def test_subscribe_answers_event_stream_and_comment_first(self):
+        sse = SSEClient(self.node, "ev/hello")
+        self.addCleanup(sse.close)
+        self.assertEqual(sse.status, 200)
+        self.assertTrue(sse.headers.get("content-type", "").startswith("text/event-stream"), sse.headers)
+        self.assertTrue(sse.wait_comment().startswith(":"))
+
+    def test_put_under_prefix_is_delivered_with_id_and_data(self):
+        sse = self.subscribe("ev/put")
+        value = {"n": 1, "s": "ünïcode ✓", "l": [True, None]}
+        ack = self.put_ok("ev/put/a/b", value)
+        self.assert_event(sse.next_event(), "ev/put/a/b", value, ack)
+
+    def test_events_arrive_in_write_order(self):
+        sse = self.subscribe("ev/order")
+        acks = [self.put_ok(f"ev/order/{i:02d}", i) for i in range(20)]
+        for i, ack in enumerate(acks):
+            self.assert_event(sse.next_event(), f"ev/order/{i:02d}", i, ack)
+
+    def test_exact_prefix_path_is_delivered(self):
+        sse = self.subscribe("ev/exact")
+        ack = self.put_ok("ev/exact", "itself")
+        self.assert_event(sse.next_event(), "ev/exact", "itself", ack)
+
+    def test_sibling_prefix_is_not_delivered(self):
+        sse = self.subscribe("ev/sib")
+        self.put_ok("ev/sib2/x", "sibling")  # string prefix, but not at or below ev/sib
+        self.put_ok("ev/sibling", "sibling")
+        self.put_ok("ev/other", "other")
+        ack = self.put_ok("ev/sib/y", "match")
+        self.assert_event(sse.next_event(), "ev/sib/y", "match", ack)
+
+    def test_unicode_prefix(self):
+        sse = self.subscribe("ev/café")
+        ack = self.put_ok("ev/café/naïve", "ok")
+        self.assert_event(sse.next_event(), "ev/café/naïve", "ok", ack)
+
+    def test_delete_is_delivered_with_null_value(self):
+        self.put_ok("ev/del/k", "doomed")
+        sse = self.subscribe("ev/del")
+        status, ack = self.node.delete("ev/del/k")
+        self.assertEqual(status, 200, ack)
+        self.assert_event(sse.next_event(), "ev/del/k", None, ack)
+
+    def test_empty_prefix_sees_everything(self):
+        sse = self.subscribe("")
+        acks = [(p, self.put_ok(p, p)) for p in ("ev/all/1", "zz-other-root", "a")]
+        for path, ack in acks:
+            self.assert_event(sse.next_event(), path, path, ack)
+
+    def test_disconnect_drops_subscriber_and_writes_continue(self):
+        base = self.node.metrics()["p2p_subscribers"]
+        sse = self.subscribe("ev/gone")
+        wait_until(lambda: self.node.metrics()["p2p_subscribers"] >= base + 1, what="subscriber counted")
+        sse.close()
+        writes = iter(range(10 ** 6))
+
+        def write_then_check():  # a server may notice the closed socket only when it writes to it
+            self.put_ok(f"ev/gone/{next(writes)}", "after")
+            return self.node.metrics()["p2p_subscribers"] <= base
+
+        wait_until(write_then_check, 20, interval=0.1, what="p2p_subscribers back to its baseline")
+
+
+class SlowSubscriberTest(NodeTestCase):
+    PUTS, WRITERS, VALUE = 2000, 4, "x" * 10240
+
+    def test_slow_client_cannot_stall_writes(self):
+        node = self.start_node("slow")
+        slow = RawConn(node, rcvbuf=4096)
+        self.addCleanup(slow.close)
+        slow.exchange(b"GET /events/slow HTTP/1.1\r\nHost: test\r\nAccept: text/event-stream\r\n\r\n",
+                      want_response=False)
+        subscribed = slow.read_until(lambda b: b":" in b.partition(b"\r\n\r\n")[2])
+        self.assertTrue(subscribed, f"no initial comment: {slow.received[:200]!r}")
+        self.assertIn(b" 200 ", slow.received.split(b"\r\n", 1)[0])
+        # From here on the slow client never reads again.
+        done, failures = [0] * self.WRITERS, []
+
+        def writer(w):
+            conn = node.connection()
+            try:
+                for i in range(w, self.PUTS, self.WRITERS):
+                    status, _, body = call(conn, "PUT", api(f"slow/{i:05d}"), json.dumps(self.VALUE))
+                    if status != 200:
+                        raise AssertionError(f"PUT {i}: {status} {body[:100]!r}")
+                    done[w] += 1
+            except Exception as e:
+                failures.append(repr(e))
+            finally:
+                conn.close()
+
+        t0 = time.monotonic()
+        threads = [threading.Thread(target=writer, args=(w,), daemon=True) for w in range(self.WRITERS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(max(0.1, 240 - (time.monotonic() - t0)))
+        self.assertEqual(failures, [])
+        self.assertEqual(sum(done), self.PUTS,
+                         f"only {sum(done)} of {self.PUTS} PUTs done after {time.monotonic() - t0:.0f}s")
+        self.assertEqual(node.get(f"slow/{self.PUTS - 1:05d}"), (200, self.VALUE))
+        # Other subscribers still work afterwards.
+        fresh = SSEClient(node, "slow")
+        self.addCleanup(fresh.close)
+        fresh.wait_comment()
+        self.assertEqual(node.put("slow/after", 1)[0], 200)
+        self.assertEqual(fresh.next_event()["data"]["path"], "slow/after")
+
+
+if __name__ == "__main__":
+    unittest.main()
