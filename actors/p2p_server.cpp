@@ -113,7 +113,7 @@ void P2PServer::start() {
   }
   d.id = d.db->node_id();
   auto& sys = *d.system;
-  d.store = sys.spawn<caf::detached>(store_impl, d.db);
+  d.store = sys.spawn<caf::detached>(store_impl, d.db, &d.metrics);
   d.subscriptions = sys.spawn(subscriptions_impl, &d.metrics.subscribers);
   d.router = sys.spawn(router_impl,
                        router_deps{d.db, d.store, d.subscriptions, &d.metrics});

@@ -1,5 +1,6 @@
 #include "actors/store_actor.hpp"
 
+#include "actors/metrics.hpp"
 #include "storage/database.hpp"
 
 #include <caf/all.hpp>
@@ -26,6 +27,7 @@ void flush(store_actor::stateful_pointer<store_state> self) {
   std::vector<uint64_t> seqs;
   try {
     seqs = st.db->apply(batch);
+    st.metrics->commits.fetch_add(1);
   } catch (const std::exception& e) {
     auto err = make_error(p2p_errc::storage_failure, e.what());
     for (auto& p : pending)
@@ -46,8 +48,9 @@ void flush(store_actor::stateful_pointer<store_state> self) {
 
 store_actor::behavior_type
 store_impl(store_actor::stateful_pointer<store_state> self,
-           std::shared_ptr<database> db) {
+           std::shared_ptr<database> db, node_metrics* metrics) {
   self->state.db = std::move(db);
+  self->state.metrics = metrics;
   // Answer every waiting caller before going away, so none waits for a
   // timeout (CAF 0.17 has no broken_promise).
   self->set_exit_handler([self](caf::exit_msg& msg) {

@@ -13,6 +13,7 @@
 namespace p2p {
 
 class database;
+struct node_metrics;
 
 /// apply: the updates to apply through last-write-wins; the reply holds,
 /// per update, the change seq it got, or 0 when it lost.
@@ -29,6 +30,7 @@ struct store_state {
   };
 
   std::shared_ptr<database> db;
+  node_metrics* metrics = nullptr;
   std::vector<pending_write> pending;
   std::size_t pending_updates = 0;
 };
@@ -37,6 +39,6 @@ struct store_state {
 /// scheduler thread.
 store_actor::behavior_type
 store_impl(store_actor::stateful_pointer<store_state> self,
-           std::shared_ptr<database> db);
+           std::shared_ptr<database> db, node_metrics* metrics);
 
 } // namespace p2p

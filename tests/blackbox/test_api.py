@@ -1,7 +1,7 @@
 """HTTP API semantics and launcher behaviour of p2p-node (black box)."""
 import json, signal, subprocess, unittest
 
-from harness import WORK, Node, NodeTestCase, api, call, launcher, now_ms, parse_json, wait_until
+from harness import WORK, NodeTestCase, api, call, launcher, now_ms, parse_json, wait_until
 
 VALUES = [
     {"a": 1, "b": [1, 2, {"c": None}], "d": {"e": "f"}},
