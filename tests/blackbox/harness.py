@@ -21,8 +21,9 @@ _names = itertools.count()
 
 def launcher():
     cmd = os.environ.get("P2P_NODE")
-    if cmd:
-        return shlex.split(cmd)
+    if cmd:  # nodes run with cwd=WORK, so relative paths (build/p2p-node) are made absolute
+        return [os.path.abspath(a) if "/" in a and not a.startswith("/") and os.path.exists(a) else a
+                for a in shlex.split(cmd)]
     if os.access(DEFAULT_BINARY, os.X_OK):
         return [os.path.abspath(DEFAULT_BINARY)]
     raise unittest.SkipTest("set P2P_NODE to the p2p-node launcher (no build/p2p-node found)")
