@@ -2,6 +2,7 @@
 // Atoms, message types and error codes shared by the actors. Included by the
 // embedding header, so it pulls in CAF's core and nothing of Beast or LMDB.
 #include "protocol/update.hpp"
+#include "storage/database.hpp"
 
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
@@ -39,6 +40,12 @@ typename Inspector::result_type inspect(Inspector& f, update& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, change& x) {
   return f(caf::meta::type_name("change"), x.u, x.seq);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, write_batch& x) {
+  return f(caf::meta::type_name("write_batch"), x.updates, x.from,
+           x.checkpoint_epoch, x.checkpoint_seq);
 }
 
 enum class p2p_errc : uint8_t {

@@ -55,6 +55,10 @@ std::string render_metrics(const node_metrics& m, const database& db) {
       "update sends to peers", m.updates_forwarded.load());
   add(out, "p2p_duplicates_dropped_total", "counter",
       "peer updates already seen", m.duplicates_dropped.load());
+  add(out, "p2p_link_bytes_received_total", "counter",
+      "peer-link frame bytes received", m.link_bytes_received.load());
+  add(out, "p2p_link_bytes_sent_total", "counter",
+      "peer-link frame bytes sent", m.link_bytes_sent.load());
   add(out, "p2p_link_up_total", "counter", "links that came up",
       m.links_up.load());
   add(out, "p2p_link_down_total", "counter", "links that went down",

@@ -1,6 +1,8 @@
 #include "actors/p2p_server.hpp"
 
 #include "actors/http/http_server.hpp"
+#include "actors/link/bridge_actor.hpp"
+#include "actors/link/peer_actor.hpp"
 #include "actors/metrics.hpp"
 #include "actors/store_actor.hpp"
 #include "protocol/path.hpp"
@@ -44,6 +46,9 @@ struct P2PServer::impl {
   store_actor store;
   subscriptions_actor subscriptions;
   router_actor router;
+  bridge_actor bridge;
+  std::vector<peer_actor> outbound_peers;
+  std::shared_ptr<link_table> links = std::make_shared<link_table>();
   std::vector<subscriber_actor> callback_subscribers;
   std::vector<custom_route> routes;
   std::unique_ptr<http_server> http;
@@ -127,6 +132,7 @@ void P2PServer::start() {
   ctx->limits.body_bytes = d.options.body_limit;
   ctx->limits.idle_timeout = d.options.idle_timeout;
   ctx->routes = std::make_shared<const std::vector<custom_route>>(d.routes);
+  ctx->peers_json = [links = d.links] { return links->to_json(); };
   d.http = std::make_unique<http_server>(ctx);
   try {
     d.port = d.http->listen(d.options.host, d.options.port);
@@ -135,7 +141,19 @@ void P2PServer::start() {
     close();
     throw p2p_error(e.what());
   }
+  peer_deps peers;
+  peers.db = d.db;
+  peers.router = d.router;
+  peers.table = d.links;
+  peers.metrics = &d.metrics;
+  peers.node_id = d.id;
+  peers.epoch = d.db->epoch();
+  d.bridge = sys.spawn(bridge_impl, peers, d.http->dialer());
+  ctx->bridge = d.bridge;
+  peers.bridge = d.bridge;
   d.http->start(d.options.io_threads);
+  for (const auto& url : d.options.peers)
+    d.outbound_peers.push_back(sys.spawn(outbound_peer_impl, peers, url));
   d.running = true;
 }
 
@@ -195,6 +213,10 @@ void P2PServer::close() {
   if (!d.running)
     return;
   d.running = false;
+  for (auto& p : d.outbound_peers)
+    d.stop_actor(p);
+  d.outbound_peers.clear();
+  d.stop_actor(d.bridge);
   if (d.http)
     d.http->stop();
   // The store first: it commits what is queued and answers the router.

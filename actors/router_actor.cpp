@@ -17,18 +17,28 @@ using self_ptr = router_actor::stateful_pointer<router_state>;
 
 constexpr auto store_timeout = std::chrono::seconds(30);
 
+/// Tells the peers, once per burst of commits, that the change log grew.
+void log_grew(self_ptr self) {
+  auto& st = self->state;
+  if (st.log_pending || st.peers.empty())
+    return;
+  st.log_pending = true;
+  self->send(self, caf::flush_atom::value);
+}
+
 /// Applies a locally made update and answers `rp` once it is durable.
 void write_local(self_ptr self, update u,
                  caf::typed_response_promise<update> rp) {
   auto& st = self->state;
   self->request(st.store, store_timeout, apply_atom::value,
-                std::vector<update>{u})
+                write_batch{{u}, {}, {}, 0})
     .then(
       [self, u, rp](std::vector<uint64_t>& seqs) mutable {
         if (!seqs.empty() && seqs[0] != 0) {
           self->state.metrics->writes.fetch_add(1);
           self->send(self->state.subscriptions, publish_atom::value,
                      change{u, seqs[0]});
+          log_grew(self);
         }
         rp.deliver(std::move(u));
       },
@@ -36,6 +46,51 @@ void write_local(self_ptr self, update u,
 }
 
 } // namespace
+
+/// A batch from a peer: drop what was seen, apply the rest through
+/// last-write-wins (with the peer's checkpoint), publish what changed the
+/// store, and let the peers stream it on.
+caf::typed_response_promise<uint64_t> apply_remote(self_ptr self,
+                                                   write_batch batch) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<uint64_t>();
+  std::vector<update> fresh;
+  fresh.reserve(batch.updates.size());
+  for (auto& u : batch.updates) {
+    auto key = seen_cache::key(u.origin, u.time);
+    if (st.seen.contains(key)) {
+      st.metrics->duplicates_dropped.fetch_add(1);
+      continue;
+    }
+    st.seen.insert(std::move(key));
+    st.clock.observe(u.time);
+    fresh.push_back(std::move(u));
+  }
+  batch.updates = std::move(fresh);
+  auto updates = batch.updates; // kept to publish after the commit
+  self->request(st.store, store_timeout, apply_atom::value, std::move(batch))
+    .then(
+      [self, rp, updates = std::move(updates)](
+        std::vector<uint64_t>& seqs) mutable {
+        auto& st = self->state;
+        uint64_t applied = 0;
+        for (std::size_t i = 0; i < seqs.size() && i < updates.size(); ++i) {
+          if (seqs[i] == 0) {
+            st.metrics->duplicates_dropped.fetch_add(1);
+            continue;
+          }
+          ++applied;
+          self->send(st.subscriptions, publish_atom::value,
+                     change{std::move(updates[i]), seqs[i]});
+        }
+        st.metrics->updates_applied.fetch_add(applied);
+        if (applied > 0)
+          log_grew(self);
+        rp.deliver(applied);
+      },
+      [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
 
 router_actor::behavior_type router_impl(self_ptr self, router_deps deps) {
   auto& st = self->state;
@@ -47,6 +102,14 @@ router_actor::behavior_type router_impl(self_ptr self, router_deps deps) {
   // Never issue a stamp below one already stored, even if the wall clock
   // went back while the node was down.
   st.clock.observe(st.db->max_time());
+  self->set_down_handler([self](caf::down_msg& msg) {
+    auto& peers = self->state.peers;
+    peers.erase(std::remove_if(peers.begin(), peers.end(),
+                               [&](const peer_actor& p) {
+                                 return p.address() == msg.source;
+                               }),
+                peers.end());
+  });
   return {
     [self](put_atom, std::string& path,
            std::string& json) -> caf::typed_response_promise<update> {
@@ -98,6 +161,21 @@ router_actor::behavior_type router_impl(self_ptr self, router_deps deps) {
     },
     [self](unsubscribe_atom, uint64_t id) {
       self->send(self->state.subscriptions, unsubscribe_atom::value, id);
+    },
+    [self](remote_atom,
+           write_batch& batch) -> caf::typed_response_promise<uint64_t> {
+      return apply_remote(self, std::move(batch));
+    },
+    [self](peer_up_atom, peer_actor& who) {
+      self->monitor(who);
+      self->state.peers.push_back(std::move(who));
+    },
+    [self](caf::flush_atom) {
+      auto& st = self->state;
+      st.log_pending = false;
+      auto seq = st.db->last_seq();
+      for (auto& p : st.peers)
+        self->send(p, log_atom::value, seq);
     },
   };
 }

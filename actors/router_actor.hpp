@@ -4,10 +4,12 @@
 // last-write-wins, and hands every change that altered the store to the
 // subscriptions (and, with peer links, to the peers). Its typed interface is
 // the API a CAF application talks to.
+#include "actors/link/link_types.hpp"
 #include "actors/messages.hpp"
 #include "actors/store_actor.hpp"
 #include "actors/subscriptions_actor.hpp"
 #include "protocol/hlc.hpp"
+#include "protocol/seen_cache.hpp"
 
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -26,13 +28,18 @@ struct node_metrics;
 /// get (path) -> the live update, or error not_found;
 /// scan (prefix, limit; 0 = all) -> live updates in path order;
 /// subscribe (prefix, who) -> id; unsubscribe (id).
+/// remote (batch from a peer) -> how many changed the store; peer_up (who):
+/// tell `who` whenever the change log grows; flush: internal.
 using router_actor = caf::typed_actor<
   caf::replies_to<put_atom, std::string, std::string>::with<update>,
   caf::replies_to<delete_atom, std::string>::with<update>,
   caf::replies_to<get_atom, std::string>::with<update>,
   caf::replies_to<scan_atom, std::string, uint64_t>::with<std::vector<update>>,
   caf::replies_to<subscribe_atom, std::string, subscriber_actor>::with<uint64_t>,
-  caf::reacts_to<unsubscribe_atom, uint64_t>>;
+  caf::reacts_to<unsubscribe_atom, uint64_t>,
+  caf::replies_to<remote_atom, write_batch>::with<uint64_t>,
+  caf::reacts_to<peer_up_atom, peer_actor>,
+  caf::reacts_to<caf::flush_atom>>;
 
 struct router_state {
   static inline const char* name = "p2p.router";
@@ -43,6 +50,9 @@ struct router_state {
   node_metrics* metrics = nullptr;
   hybrid_clock clock;
   std::string node_id;
+  seen_cache seen{1 << 17};
+  std::vector<peer_actor> peers;
+  bool log_pending = false; // a flush to the peers is queued
 };
 
 struct router_deps {

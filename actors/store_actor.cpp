@@ -20,13 +20,13 @@ void flush(store_actor::stateful_pointer<store_state> self) {
   auto pending = std::move(st.pending);
   st.pending.clear();
   st.pending_updates = 0;
-  std::vector<update> batch;
+  std::vector<write_batch> batches;
+  batches.reserve(pending.size());
   for (auto& p : pending)
-    for (auto& u : p.updates)
-      batch.push_back(std::move(u));
-  std::vector<uint64_t> seqs;
+    batches.push_back(std::move(p.batch));
+  std::vector<std::vector<uint64_t>> seqs;
   try {
-    seqs = st.db->apply(batch);
+    seqs = st.db->apply(batches);
     st.metrics->commits.fetch_add(1);
   } catch (const std::exception& e) {
     auto err = make_error(p2p_errc::storage_failure, e.what());
@@ -34,14 +34,8 @@ void flush(store_actor::stateful_pointer<store_state> self) {
       p.promise.deliver(err);
     return;
   }
-  std::size_t offset = 0;
-  for (auto& p : pending) {
-    auto n = p.updates.size();
-    std::vector<uint64_t> mine(seqs.begin() + offset,
-                               seqs.begin() + offset + n);
-    offset += n;
-    p.promise.deliver(std::move(mine));
-  }
+  for (std::size_t i = 0; i < pending.size(); ++i)
+    pending[i].promise.deliver(std::move(seqs[i]));
 }
 
 } // namespace
@@ -58,12 +52,12 @@ store_impl(store_actor::stateful_pointer<store_state> self,
     self->quit(msg.reason);
   });
   return {
-    [self](apply_atom, std::vector<update>& updates)
+    [self](apply_atom, write_batch& batch)
       -> caf::typed_response_promise<std::vector<uint64_t>> {
       auto& st = self->state;
       auto rp = self->make_response_promise<std::vector<uint64_t>>();
-      st.pending_updates += updates.size();
-      st.pending.push_back({std::move(updates), rp});
+      st.pending_updates += batch.updates.size() + 1;
+      st.pending.push_back({std::move(batch), rp});
       if (st.pending_updates >= max_batch_updates)
         flush(self);
       else if (st.pending.size() == 1)

@@ -3,6 +3,7 @@
 // together commit in one durable transaction (group commit); each caller is
 // answered only after the commit that holds its write.
 #include "actors/messages.hpp"
+#include "storage/database.hpp"
 
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -12,20 +13,20 @@
 
 namespace p2p {
 
-class database;
 struct node_metrics;
 
-/// apply: the updates to apply through last-write-wins; the reply holds,
-/// per update, the change seq it got, or 0 when it lost.
+/// apply: updates to apply through last-write-wins (with the sender's
+/// checkpoint, for a batch from a peer); the reply holds, per update, the
+/// change seq it got, or 0 when it lost.
 using store_actor = caf::typed_actor<
-  caf::replies_to<apply_atom, std::vector<update>>::with<std::vector<uint64_t>>,
+  caf::replies_to<apply_atom, write_batch>::with<std::vector<uint64_t>>,
   caf::reacts_to<commit_atom>>;
 
 struct store_state {
   static inline const char* name = "p2p.store";
 
   struct pending_write {
-    std::vector<update> updates;
+    write_batch batch;
     caf::typed_response_promise<std::vector<uint64_t>> promise;
   };
 

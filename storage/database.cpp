@@ -11,6 +11,7 @@ namespace p2p {
 namespace {
 
 constexpr std::string_view node_id_key = "node_id";
+constexpr std::string_view epoch_key = "epoch";
 constexpr std::string_view max_time_key = "max_time";
 constexpr std::string_view live_key = "live_entries";
 
@@ -49,14 +50,17 @@ struct database::reader {
 };
 
 database::database(const std::string& dir, std::size_t initial_map_size)
-  : env_(std::make_unique<lmdb::env>(dir, initial_map_size, 4)) {
+  : env_(std::make_unique<lmdb::env>(dir, initial_map_size, 8)) {
   lmdb::txn t(*env_, false);
   records_ = t.open_db("records");
   changes_ = t.open_db("changes");
   meta_ = t.open_db("meta");
-  std::string_view id;
-  if (!t.get(meta_, node_id_key, id))
+  checkpoints_ = t.open_db("checkpoints");
+  std::string_view existing;
+  if (!t.get(meta_, node_id_key, existing))
     t.put(meta_, node_id_key, random_hex_id());
+  if (!t.get(meta_, epoch_key, existing))
+    t.put(meta_, epoch_key, random_hex_id());
   t.commit();
   // The map may have been grown by an earlier run: use the size on disk.
   if (env_->map_size() < initial_map_size)
@@ -78,10 +82,29 @@ void database::set_node_id(const std::string& id) {
   t.commit();
 }
 
-std::vector<uint64_t> database::apply(const std::vector<update>& batch) {
+std::string database::epoch() const {
+  reader r(*this);
+  std::string_view epoch;
+  r.txn.get(meta_, epoch_key, epoch);
+  return std::string(epoch);
+}
+
+uint64_t database::checkpoint(std::string_view peer_epoch) const {
+  if (peer_epoch.empty())
+    return 0;
+  reader r(*this);
+  return read_u64(r.txn, checkpoints_, peer_epoch);
+}
+
+std::vector<uint64_t> database::apply(const std::vector<update>& updates) {
+  return apply(std::vector<write_batch>{write_batch{updates, {}, {}, 0}})[0];
+}
+
+std::vector<std::vector<uint64_t>>
+database::apply(const std::vector<write_batch>& batches) {
   while (true) {
     try {
-      return try_apply(batch);
+      return try_apply(batches);
     } catch (const lmdb::error& e) {
       if (e.code() != MDB_MAP_FULL)
         throw;
@@ -90,8 +113,10 @@ std::vector<uint64_t> database::apply(const std::vector<update>& batch) {
   }
 }
 
-std::vector<uint64_t> database::try_apply(const std::vector<update>& batch) {
-  std::vector<uint64_t> seqs(batch.size(), 0);
+std::vector<std::vector<uint64_t>>
+database::try_apply(const std::vector<write_batch>& batches) {
+  std::vector<std::vector<uint64_t>> result;
+  result.reserve(batches.size());
   lmdb::txn t(*env_, false);
   uint64_t seq = 0;
   {
@@ -101,31 +126,36 @@ std::vector<uint64_t> database::try_apply(const std::vector<update>& batch) {
   }
   auto max_time = read_u64(t, meta_, max_time_key);
   auto live = read_u64(t, meta_, live_key);
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    const auto& u = batch[i];
-    std::string_view old;
-    bool had = t.get(records_, u.path, old);
-    bool was_live = false;
-    if (had) {
-      if (auto rec = view_record(old)) {
-        if (!stamp_wins(u.time, u.origin, rec->time, rec->origin))
-          continue;
-        was_live = rec->value != "null";
-        t.del(changes_, encode_seq_key(rec->seq));
+  for (const auto& batch : batches) {
+    auto& seqs = result.emplace_back(batch.updates.size(), 0);
+    for (std::size_t i = 0; i < batch.updates.size(); ++i) {
+      const auto& u = batch.updates[i];
+      std::string_view old;
+      bool was_live = false;
+      if (t.get(records_, u.path, old)) {
+        if (auto rec = view_record(old)) {
+          if (!stamp_wins(u.time, u.origin, rec->time, rec->origin))
+            continue;
+          was_live = rec->value != "null";
+          t.del(changes_, encode_seq_key(rec->seq));
+        }
       }
+      seqs[i] = ++seq;
+      t.put(records_, u.path, encode_record(u, seq, batch.from));
+      t.put(changes_, encode_seq_key(seq), u.path);
+      live = live + (u.is_tombstone() ? 0 : 1) - (was_live ? 1 : 0);
+      if (u.time > max_time)
+        max_time = u.time;
     }
-    seqs[i] = ++seq;
-    t.put(records_, u.path, encode_record(u, seq));
-    t.put(changes_, encode_seq_key(seq), u.path);
-    bool is_live = !u.is_tombstone();
-    live = live + (is_live ? 1 : 0) - (was_live ? 1 : 0);
-    if (u.time > max_time)
-      max_time = u.time;
+    if (!batch.checkpoint_epoch.empty()
+        && batch.checkpoint_seq
+             > read_u64(t, checkpoints_, batch.checkpoint_epoch))
+      write_u64(t, checkpoints_, batch.checkpoint_epoch, batch.checkpoint_seq);
   }
   write_u64(t, meta_, max_time_key, max_time);
   write_u64(t, meta_, live_key, live);
   t.commit();
-  return seqs;
+  return result;
 }
 
 void database::grow_map() {
@@ -162,16 +192,20 @@ std::vector<update> database::scan(std::string_view prefix, std::size_t limit,
   return out;
 }
 
-std::vector<stored_record> database::changes_since(uint64_t seq,
-                                                   std::size_t limit) const {
+std::vector<stored_record> database::changes_since(
+  uint64_t seq, std::size_t limit, std::size_t max_bytes) const {
   std::vector<stored_record> out;
+  std::size_t bytes = 0;
   reader r(*this);
   lmdb::cursor c(r.txn, changes_);
   for (bool ok = c.seek(encode_seq_key(seq + 1)); ok; ok = c.next()) {
-    std::string_view bytes;
-    if (!r.txn.get(records_, c.value(), bytes))
+    std::string_view raw;
+    if (!r.txn.get(records_, c.value(), raw))
       continue;
-    if (auto rec = decode_record(c.value(), bytes))
+    if (max_bytes != 0 && !out.empty() && bytes + raw.size() > max_bytes)
+      break;
+    bytes += raw.size() + c.value().size();
+    if (auto rec = decode_record(c.value(), raw))
       out.push_back(std::move(*rec));
     if (limit != 0 && out.size() >= limit)
       break;

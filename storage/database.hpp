@@ -4,7 +4,10 @@
 //            tombstones (value `null`), so they replicate like writes.
 //   changes: seq -> path, one live entry per path (the newest version), the
 //            local change sequence that catch-up and Last-Event-ID read.
-//   meta:    node id, largest stamp seen, live entry count.
+//   meta:    node id, epoch (made with the db), largest stamp seen, live
+//            entry count.
+//   checkpoints: peer epoch -> that peer's change seq applied through here,
+//            written in the same transaction as the changes it covers.
 // Writes go through apply() from one thread at a time (the store actor).
 // Reads are lock-free MVCC snapshots any thread may take.
 #include "protocol/update.hpp"
@@ -24,6 +27,14 @@ namespace lmdb {
 class env;
 }
 
+/// One caller's writes, applied together with the caller's checkpoint.
+struct write_batch {
+  std::vector<update> updates;
+  std::string from;             // node id they came from; empty when local
+  std::string checkpoint_epoch; // when not empty: remember checkpoint_seq
+  uint64_t checkpoint_seq = 0;
+};
+
 class database {
 public:
   static constexpr std::size_t default_map_size = std::size_t{1} << 30;
@@ -38,10 +49,21 @@ public:
   std::string node_id() const;
   void set_node_id(const std::string& id);
 
+  /// Identifies this database: a wiped db gets a new epoch even if the
+  /// node keeps its id, so peers do not trust checkpoints into the old one.
+  std::string epoch() const;
+
   /// Applies, in one durable transaction, each update that wins
-  /// last-write-wins against what is stored. Returns per update the change
-  /// seq it was given, or 0 when it lost (or was already there).
-  std::vector<uint64_t> apply(const std::vector<update>& batch);
+  /// last-write-wins against what is stored, and the batches' checkpoints.
+  /// Returns per update the change seq it was given, or 0 when it lost (or
+  /// was already there).
+  std::vector<std::vector<uint64_t>>
+  apply(const std::vector<write_batch>& batches);
+  /// Local updates, one batch.
+  std::vector<uint64_t> apply(const std::vector<update>& updates);
+
+  /// The peer's change seq applied through here (0: none).
+  uint64_t checkpoint(std::string_view peer_epoch) const;
 
   /// The stored record, tombstones included.
   std::optional<stored_record> get(std::string_view path) const;
@@ -51,9 +73,10 @@ public:
   std::vector<update> scan(std::string_view prefix, std::size_t limit,
                            bool with_tombstones = false) const;
 
-  /// Records changed after `seq`, in change order, at most `limit`.
-  std::vector<stored_record> changes_since(uint64_t seq,
-                                           std::size_t limit) const;
+  /// Records changed after `seq`, in change order, at most `limit` of
+  /// them (0: no limit) and, past the first, at most about `max_bytes`.
+  std::vector<stored_record> changes_since(uint64_t seq, std::size_t limit,
+                                           std::size_t max_bytes = 0) const;
 
   uint64_t last_seq() const;
   hlc_time max_time() const;
@@ -62,7 +85,8 @@ public:
 
 private:
   struct reader;
-  std::vector<uint64_t> try_apply(const std::vector<update>& batch);
+  std::vector<std::vector<uint64_t>>
+  try_apply(const std::vector<write_batch>& batches);
   void grow_map();
 
   // LMDB may resize the map only while no transaction is open in the
@@ -72,6 +96,7 @@ private:
   unsigned records_ = 0;
   unsigned changes_ = 0;
   unsigned meta_ = 0;
+  unsigned checkpoints_ = 0;
 };
 
 } // namespace p2p

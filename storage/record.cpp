@@ -20,16 +20,23 @@ uint64_t get_u64_le(const char* p) {
   return x;
 }
 
+void put_short_string(std::string& out, std::string_view s) {
+  auto len = s.size() > 255 ? 255 : s.size();
+  out += static_cast<char>(len);
+  out.append(s.data(), len);
+}
+
 } // namespace
 
-std::string encode_record(const update& u, uint64_t seq) {
+std::string encode_record(const update& u, uint64_t seq,
+                          std::string_view from) {
   std::string out;
-  out.reserve(header_size + u.origin.size() + u.value.size());
+  out.reserve(header_size + 1 + u.origin.size() + from.size()
+              + u.value.size());
   put_u64_le(out, u.time);
   put_u64_le(out, seq);
-  auto origin_len = u.origin.size() > 255 ? 255 : u.origin.size();
-  out += static_cast<char>(origin_len);
-  out.append(u.origin.data(), origin_len);
+  put_short_string(out, u.origin);
+  put_short_string(out, from);
   out += u.value;
   return out;
 }
@@ -40,11 +47,18 @@ std::optional<record_view> view_record(std::string_view bytes) {
   auto origin_len = static_cast<unsigned char>(bytes[16]);
   if (bytes.size() < header_size + origin_len)
     return std::nullopt;
+  auto rest = bytes.substr(header_size + origin_len);
+  if (rest.empty())
+    return std::nullopt;
+  auto from_len = static_cast<unsigned char>(rest[0]);
+  if (rest.size() < 1u + from_len)
+    return std::nullopt;
   record_view r;
   r.time = get_u64_le(bytes.data());
   r.seq = get_u64_le(bytes.data() + 8);
   r.origin = bytes.substr(header_size, origin_len);
-  r.value = bytes.substr(header_size + origin_len);
+  r.from = rest.substr(1, from_len);
+  r.value = rest.substr(1 + from_len);
   return r;
 }
 
@@ -59,6 +73,7 @@ std::optional<stored_record> decode_record(std::string_view path,
   r.u.time = v->time;
   r.u.origin = std::string(v->origin);
   r.seq = v->seq;
+  r.from = std::string(v->from);
   return r;
 }
 std::string encode_seq_key(uint64_t seq) {

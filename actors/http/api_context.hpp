@@ -1,6 +1,7 @@
 #pragma once
 // What the HTTP layer needs from the node: the actors to ask, the database
 // to read directly, counters, limits and the application's own routes.
+#include "actors/link/link_types.hpp"
 #include "actors/router_actor.hpp"
 #include "actors/web_types.hpp"
 
@@ -41,6 +42,8 @@ struct api_context {
   std::string node_id;
   http_limits limits;
   std::shared_ptr<const std::vector<custom_route>> routes;
+  /// Takes accepted /p2p links; empty until the bridge runs.
+  bridge_actor bridge;
   /// JSON array for GET /peers.
   std::function<std::string()> peers_json;
 };

@@ -1,6 +1,7 @@
 #include "actors/http/http_server.hpp"
 
 #include "actors/http/http_session.hpp"
+#include "actors/link/ws_link.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
@@ -74,6 +75,15 @@ void http_server::start(int threads) {
   impl_->accept();
   for (int i = 0; i < threads; ++i)
     impl_->threads.emplace_back([ioc = impl_->ioc] { ioc->run(); });
+}
+
+link_dialer http_server::dialer() {
+  std::weak_ptr<net::io_context> weak = impl_->ioc;
+  return [weak](uint64_t id, const std::string& url,
+                const bridge_actor& bridge) {
+    if (auto ioc = weak.lock())
+      ws_link::dial(*ioc, ws_link::env{weak, bridge}, id, url);
+  };
 }
 
 void http_server::stop() {

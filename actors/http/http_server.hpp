@@ -25,6 +25,9 @@ public:
   /// Starts accepting on `threads` I/O threads.
   void start(int threads);
 
+  /// Opens outbound peer links on this server's I/O threads.
+  link_dialer dialer();
+
   /// Stops accepting, closes every connection, joins the threads.
   void stop();
 

@@ -2,6 +2,7 @@
 
 #include "actors/http/io_hold.hpp"
 #include "actors/http/sse_session.hpp"
+#include "actors/link/ws_link.hpp"
 #include "actors/metrics.hpp"
 #include "protocol/json_text.hpp"
 
@@ -10,6 +11,7 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 namespace p2p {
 
@@ -73,6 +75,12 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     return fail_request(400, "malformed HTTP request: " + ec.message());
   ctx_->metrics->http_requests.fetch_add(1);
   auto req = parser_->release();
+  if (req.target() == "/p2p" && ctx_->bridge
+      && beast::websocket::is_upgrade(req)) {
+    ws_link::accept(stream_.release_socket(), req,
+                    ws_link::env{ioc_, ctx_->bridge});
+    return;
+  }
   if (is_events_request(req)) {
     stream_.expires_never();
     std::make_shared<sse_session>(stream_.release_socket(), ctx_, ioc_)

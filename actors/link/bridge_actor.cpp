@@ -1,0 +1,181 @@
+#include "actors/link/bridge_actor.hpp"
+
+#include "actors/link/ws_link.hpp"
+#include "actors/metrics.hpp"
+
+#include <caf/all.hpp>
+
+namespace p2p {
+
+namespace {
+
+using self_ptr = bridge_actor::stateful_pointer<bridge_state>;
+
+void send_frame(self_ptr self, uint64_t id, std::string text) {
+  auto i = self->state.links.find(id);
+  if (i != self->state.links.end() && i->second.ws.link) {
+    self->state.peers.metrics->link_bytes_sent.fetch_add(text.size());
+    i->second.ws.link->send(std::move(text));
+  }
+}
+
+/// Sends an error message, closes the link, and tells its peer actor.
+void reject(self_ptr self, uint64_t id, const std::string& why) {
+  auto& st = self->state;
+  auto i = st.links.find(id);
+  if (i == st.links.end())
+    return;
+  auto entry = std::move(i->second);
+  st.links.erase(i);
+  if (entry.ws.link) {
+    entry.ws.link->send(wire::encode(wire::error{why}));
+    entry.ws.link->close(why, true);
+  }
+  self->send(entry.peer, link_down_atom::value, id, "protocol error: " + why);
+}
+
+/// Admits a hello, or says why not. Of two links between the same pair of
+/// nodes, both sides keep the one dialled by the larger node id.
+std::string admit(self_ptr self, uint64_t id, const wire::hello& h) {
+  auto& st = self->state;
+  if (h.id == st.node_id)
+    return "self link: that is this node's own id";
+  auto& entry = st.links[id];
+  for (auto& [other_id, other] : st.links) {
+    if (other_id == id || other.remote_id != h.id)
+      continue;
+    auto dialer_of = [&](const bridge_state::link_entry& e) {
+      return e.outbound ? st.node_id : h.id;
+    };
+    if (dialer_of(entry) > dialer_of(other)) {
+      reject(self, other_id, "duplicate link to " + h.id + " replaced");
+      break;
+    }
+    return "duplicate link: already linked to " + h.id;
+  }
+  entry.remote_id = h.id;
+  return {};
+}
+
+void on_frame(self_ptr self, uint64_t id, const std::string& text,
+              bool is_text) {
+  auto& st = self->state;
+  auto i = st.links.find(id);
+  if (i == st.links.end())
+    return;
+  st.peers.metrics->link_bytes_received.fetch_add(text.size());
+  if (!is_text)
+    return reject(self, id, "binary frames are not part of the protocol");
+  wire::message msg;
+  std::string why;
+  if (!wire::decode(text, msg, why))
+    return reject(self, id, why);
+  auto peer = i->second.peer;
+  bool admitted = !i->second.remote_id.empty();
+  if (auto* h = std::get_if<wire::hello>(&msg)) {
+    if (admitted)
+      return reject(self, id, "a second hello");
+    if (auto err = admit(self, id, *h); !err.empty())
+      return reject(self, id, err);
+    return self->send(peer, std::move(*h));
+  }
+  if (!admitted)
+    return reject(self, id, "expected hello first");
+  std::visit(
+    [&](auto& m) {
+      using T = std::decay_t<decltype(m)>;
+      if constexpr (!std::is_same_v<T, wire::hello>)
+        self->send(peer, std::move(m));
+    },
+    msg);
+}
+
+} // namespace
+
+bridge_actor::behavior_type bridge_impl(self_ptr self, peer_deps peers,
+                                        link_dialer dialer) {
+  auto& st = self->state;
+  st.node_id = peers.node_id;
+  st.peers = std::move(peers);
+  st.peers.bridge = self;
+  st.dialer = std::move(dialer);
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    auto& st = self->state;
+    for (auto& [id, entry] : st.links) {
+      if (entry.ws.link)
+        entry.ws.link->close("node shutting down", false);
+      if (!entry.outbound)
+        self->send_exit(entry.peer, msg.reason);
+    }
+    st.links.clear();
+    st.dialing.clear();
+    st.peers = peer_deps{};
+    self->quit(msg.reason);
+  });
+  return {
+    [self](link_open_atom, uint64_t id, ws_link_ref& ws,
+           std::string& direction, std::string& address) {
+      auto& st = self->state;
+      bridge_state::link_entry entry;
+      entry.ws = std::move(ws);
+      entry.outbound = direction == "out";
+      if (entry.outbound) {
+        auto d = st.dialing.find(id);
+        if (d == st.dialing.end()) {
+          entry.ws.link->close("no peer for this link", false);
+          return;
+        }
+        entry.peer = d->second;
+        st.dialing.erase(d);
+      } else {
+        entry.peer = self->spawn(inbound_peer_impl, st.peers, id,
+                                 std::move(address));
+      }
+      auto peer = entry.peer;
+      st.links.emplace(id, std::move(entry));
+      self->send(peer, link_open_atom::value, id);
+    },
+    [self](link_down_atom, uint64_t id, std::string& reason) {
+      auto& st = self->state;
+      if (auto d = st.dialing.find(id); d != st.dialing.end()) {
+        self->send(d->second, link_down_atom::value, id, std::move(reason));
+        st.dialing.erase(d);
+        return;
+      }
+      auto i = st.links.find(id);
+      if (i == st.links.end())
+        return;
+      auto peer = i->second.peer;
+      st.links.erase(i);
+      self->send(peer, link_down_atom::value, id, std::move(reason));
+    },
+    [self](frame_atom, uint64_t id, std::string& text, bool is_text) {
+      on_frame(self, id, text, is_text);
+    },
+    [self](dial_atom, uint64_t id, std::string& url, peer_actor& peer) {
+      self->state.dialing.emplace(id, std::move(peer));
+      self->state.dialer(id, url, self);
+    },
+    [self](send_atom, uint64_t id, const wire::hello& m) {
+      send_frame(self, id, wire::encode(m));
+    },
+    [self](send_atom, uint64_t id, const wire::sync& m) {
+      send_frame(self, id, wire::encode(m));
+    },
+    [self](send_atom, uint64_t id, const wire::changes& m) {
+      std::vector<const update*> items;
+      items.reserve(m.items.size());
+      for (const auto& u : m.items)
+        items.push_back(&u);
+      send_frame(self, id, wire::encode_changes(items, m.upto));
+    },
+    [self](send_atom, uint64_t id, const wire::ack& m) {
+      send_frame(self, id, wire::encode(m));
+    },
+    [self](close_atom, uint64_t id, std::string& reason) {
+      reject(self, id, reason);
+    },
+  };
+}
+
+} // namespace p2p

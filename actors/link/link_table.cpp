@@ -1,0 +1,57 @@
+#include "actors/link/link_table.hpp"
+
+#include "protocol/json_text.hpp"
+
+namespace p2p {
+
+void link_table::put(uint64_t key, const link_row& row) {
+  std::lock_guard<std::mutex> guard(mtx_);
+  rows_[key] = row;
+}
+
+void link_table::remove(uint64_t key) {
+  std::lock_guard<std::mutex> guard(mtx_);
+  rows_.erase(key);
+}
+
+std::size_t link_table::size() const {
+  std::lock_guard<std::mutex> guard(mtx_);
+  return rows_.size();
+}
+
+std::string link_table::to_json() const {
+  std::lock_guard<std::mutex> guard(mtx_);
+  std::string out = "[";
+  for (const auto& [key, r] : rows_) {
+    if (out.size() > 1)
+      out += ',';
+    auto field = [&](const char* name, const std::string& value) {
+      out += '"';
+      out += name;
+      out += "\":";
+      append_json_string(out, value);
+      out += ',';
+    };
+    auto number = [&](const char* name, uint64_t value) {
+      out += '"';
+      out += name;
+      out += "\":" + std::to_string(value) + ',';
+    };
+    out += '{';
+    field("direction", r.direction);
+    field(r.direction == "out" ? "url" : "address", r.url);
+    field("state", r.state);
+    field("remote_id", r.remote_id);
+    out += "\"connected\":";
+    out += r.state == "up" ? "true," : "false,";
+    number("updates_sent", r.updates_sent);
+    number("updates_received", r.updates_received);
+    number("connects", r.connects);
+    field("last_error", r.last_error);
+    out.back() = '}';
+  }
+  out += ']';
+  return out;
+}
+
+} // namespace p2p

@@ -1,0 +1,34 @@
+#pragma once
+// What /peers shows: one row per link, written by the peer actors and read
+// by HTTP sessions without an actor round trip.
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace p2p {
+
+struct link_row {
+  std::string direction; // "out" (we dial) or "in"
+  std::string url;       // out: the peer URL; in: the remote address
+  std::string state;     // connecting, handshaking, up, backing-off
+  std::string remote_id;
+  uint64_t updates_sent = 0;
+  uint64_t updates_received = 0;
+  uint64_t connects = 0;
+  std::string last_error;
+};
+
+class link_table {
+public:
+  void put(uint64_t key, const link_row& row);
+  void remove(uint64_t key);
+  std::string to_json() const;
+  std::size_t size() const;
+
+private:
+  mutable std::mutex mtx_;
+  std::map<uint64_t, link_row> rows_;
+};
+
+} // namespace p2p

@@ -1,0 +1,104 @@
+#pragma once
+// Handles and messages of the link family (bridge, peer, WebSocket link).
+// CAF-only: the Beast side is hidden behind ws_link_ref.
+#include "actors/messages.hpp"
+#include "protocol/wire.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace p2p::wire {
+
+// inspect() beside the types, where CAF finds it by argument lookup.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hello& x) {
+  return f(caf::meta::type_name("hello"), x.version, x.id, x.epoch);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sync& x) {
+  return f(caf::meta::type_name("sync"), x.since);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, changes& x) {
+  return f(caf::meta::type_name("changes"), x.items, x.upto);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ack& x) {
+  return f(caf::meta::type_name("ack"), x.upto);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, error& x) {
+  return f(caf::meta::type_name("wire_error"), x.message);
+}
+
+} // namespace p2p::wire
+
+namespace p2p {
+
+class ws_link;
+
+/// A WebSocket link as the bridge holds it, with its io_context, which must
+/// outlive it (members go in reverse order: the link first). Only ever sent
+/// between actors of one process.
+struct ws_link_ref {
+  std::shared_ptr<boost::asio::io_context> ioc;
+  std::shared_ptr<ws_link> link;
+};
+
+using link_open_atom = caf::atom_constant<caf::atom("link_open")>;
+using link_down_atom = caf::atom_constant<caf::atom("link_down")>;
+using frame_atom = caf::atom_constant<caf::atom("frame")>;
+using dial_atom = caf::atom_constant<caf::atom("dial")>;
+using claim_atom = caf::atom_constant<caf::atom("claim")>;
+using log_atom = caf::atom_constant<caf::atom("log")>;
+using remote_atom = caf::atom_constant<caf::atom("remote")>;
+using peer_up_atom = caf::atom_constant<caf::atom("peer_up")>;
+using send_atom = caf::atom_constant<caf::atom("send")>;
+using close_atom = caf::atom_constant<caf::atom("close")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+
+/// One link's end of the protocol (see peer_actor.hpp). Decoded messages
+/// arrive from the bridge; link_open/link_down report the transport.
+using peer_actor = caf::typed_actor<
+  caf::reacts_to<link_open_atom, uint64_t>,
+  caf::reacts_to<link_down_atom, uint64_t, std::string>,
+  caf::reacts_to<wire::hello>, caf::reacts_to<wire::sync>,
+  caf::reacts_to<wire::changes>, caf::reacts_to<wire::ack>,
+  caf::reacts_to<wire::error>,
+  caf::reacts_to<log_atom, uint64_t>,
+  caf::reacts_to<retry_atom>>;
+
+/// The bridge (see bridge_actor.hpp; declared here because bridge and
+/// peers refer to each other). link_open (id, link, direction, address),
+/// link_down (id, reason) and frame (id, text, is_text) come from the
+/// WebSocket side; dial (id, url, peer) from an outbound peer actor; send
+/// (id, message) and close (id, reason) from peer actors.
+using bridge_actor = caf::typed_actor<
+  caf::reacts_to<link_open_atom, uint64_t, ws_link_ref, std::string,
+                 std::string>,
+  caf::reacts_to<link_down_atom, uint64_t, std::string>,
+  caf::reacts_to<frame_atom, uint64_t, std::string, bool>,
+  caf::reacts_to<dial_atom, uint64_t, std::string, peer_actor>,
+  caf::reacts_to<send_atom, uint64_t, wire::hello>,
+  caf::reacts_to<send_atom, uint64_t, wire::sync>,
+  caf::reacts_to<send_atom, uint64_t, wire::changes>,
+  caf::reacts_to<send_atom, uint64_t, wire::ack>,
+  caf::reacts_to<close_atom, uint64_t, std::string>>;
+
+/// Starts an outbound WebSocket connection (Asio side) that reports to the
+/// bridge under the given link id.
+using link_dialer = std::function<void(uint64_t link_id, const std::string& url,
+                                       const bridge_actor& bridge)>;
+
+} // namespace p2p
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(p2p::ws_link_ref)

@@ -1,0 +1,202 @@
+#include "actors/link/peer_actor.hpp"
+
+#include "actors/link/ws_link.hpp"
+#include "actors/metrics.hpp"
+#include "storage/database.hpp"
+
+#include <caf/all.hpp>
+
+namespace p2p {
+
+namespace {
+
+using self_ptr = peer_actor::stateful_pointer<peer_state>;
+
+constexpr int send_window = 4;
+constexpr std::size_t run_items = 512;
+constexpr std::size_t run_bytes = 512 * 1024;
+constexpr auto first_backoff = std::chrono::milliseconds(100);
+constexpr auto max_backoff = std::chrono::milliseconds(5000);
+constexpr auto apply_timeout = std::chrono::seconds(60);
+
+void set_state(self_ptr self, const char* state) {
+  self->state.row.state = state;
+  self->state.publish_row();
+}
+
+void dial(self_ptr self) {
+  auto& st = self->state;
+  st.link_id = next_link_id();
+  ++st.row.connects;
+  set_state(self, "connecting");
+  self->send(st.deps.bridge, dial_atom::value, st.link_id, st.url,
+             peer_actor{self});
+}
+
+/// Schedules the next dial: exponential backoff with +-25% jitter.
+void back_off(self_ptr self) {
+  auto& st = self->state;
+  st.backoff = st.backoff.count() == 0
+                 ? first_backoff
+                 : std::min(st.backoff * 2, max_backoff);
+  std::uniform_int_distribution<long> jitter(-st.backoff.count() / 4,
+                                             st.backoff.count() / 4);
+  auto delay = st.backoff + std::chrono::milliseconds(jitter(st.rng));
+  set_state(self, "backing-off");
+  self->delayed_send(self, delay, retry_atom::value);
+}
+
+/// Sends runs of our change log from the cursor while the window allows.
+void pump(self_ptr self) {
+  auto& st = self->state;
+  while (st.streaming && st.in_flight < send_window) {
+    auto recs = st.deps.db->changes_since(st.cursor, run_items, run_bytes);
+    if (recs.empty())
+      return;
+    wire::changes run;
+    run.upto = recs.back().seq;
+    st.cursor = run.upto;
+    for (auto& rec : recs) {
+      // The other node has these already: it sent or wrote them.
+      if (rec.from == st.row.remote_id || rec.u.origin == st.row.remote_id)
+        continue;
+      run.items.push_back(std::move(rec.u));
+    }
+    if (run.items.empty())
+      continue;
+    st.row.updates_sent += run.items.size();
+    st.deps.metrics->updates_forwarded.fetch_add(run.items.size());
+    ++st.in_flight;
+    self->send(st.deps.bridge, send_atom::value, st.link_id, std::move(run));
+  }
+  st.publish_row();
+}
+
+void link_lost(self_ptr self, const std::string& reason) {
+  auto& st = self->state;
+  if (st.up)
+    st.deps.metrics->links_down.fetch_add(1);
+  st.up = false;
+  st.streaming = false;
+  st.in_flight = 0;
+  st.link_id = 0;
+  st.row.last_error = reason;
+  if (st.outbound)
+    back_off(self);
+  else
+    self->quit();
+}
+
+peer_actor::behavior_type common_behavior(self_ptr self) {
+  return {
+    [self](link_open_atom, uint64_t id) {
+      auto& st = self->state;
+      st.link_id = id;
+      set_state(self, "handshaking");
+      self->send(st.deps.bridge, send_atom::value, id,
+                 wire::hello{wire::protocol_version, st.deps.node_id,
+                             st.deps.epoch});
+    },
+    [self](link_down_atom, uint64_t id, std::string& reason) {
+      if (id == self->state.link_id)
+        link_lost(self, reason);
+    },
+    [self](wire::hello& h) {
+      auto& st = self->state;
+      st.row.remote_id = h.id;
+      st.remote_epoch = h.epoch;
+      st.up = true;
+      st.backoff = std::chrono::milliseconds(0);
+      st.row.last_error.clear();
+      st.deps.metrics->links_up.fetch_add(1);
+      set_state(self, "up");
+      // Catch-up: ask for everything after what we applied from this db.
+      self->send(st.deps.bridge, send_atom::value, st.link_id,
+                 wire::sync{st.deps.db->checkpoint(h.epoch)});
+      st.row.url = st.url;
+      self->send(st.deps.router, peer_up_atom::value, peer_actor{self});
+    },
+    [self](const wire::sync& s) {
+      auto& st = self->state;
+      st.cursor = s.since;
+      st.in_flight = 0;
+      st.streaming = true;
+      pump(self);
+    },
+    [self](wire::changes& c) {
+      auto& st = self->state;
+      auto link = st.link_id;
+      auto upto = c.upto;
+      st.row.updates_received += c.items.size();
+      st.deps.metrics->updates_received.fetch_add(c.items.size());
+      write_batch batch{std::move(c.items), st.row.remote_id,
+                        st.remote_epoch, upto};
+      self
+        ->request(st.deps.router, apply_timeout, remote_atom::value,
+                  std::move(batch))
+        .then(
+          [self, link, upto](uint64_t) {
+            if (self->state.link_id == link)
+              self->send(self->state.deps.bridge, send_atom::value, link,
+                         wire::ack{upto});
+          },
+          [self, link](caf::error& err) {
+            if (self->state.link_id == link)
+              self->send(self->state.deps.bridge, close_atom::value, link,
+                         "cannot apply: " + caf::to_string(err));
+          });
+    },
+    [self](const wire::ack&) {
+      auto& st = self->state;
+      if (st.in_flight > 0)
+        --st.in_flight;
+      pump(self);
+    },
+    [self](wire::error& e) {
+      self->state.row.last_error = "peer said: " + e.message;
+      self->state.publish_row();
+    },
+    [self](log_atom, uint64_t) { pump(self); },
+    [self](retry_atom) {
+      if (self->state.outbound && self->state.link_id == 0)
+        dial(self);
+    },
+  };
+}
+
+void init(self_ptr self, peer_deps deps, bool outbound, std::string url) {
+  auto& st = self->state;
+  st.deps = std::move(deps);
+  st.outbound = outbound;
+  st.url = std::move(url);
+  st.row_key = next_link_id();
+  st.row.direction = outbound ? "out" : "in";
+  st.row.url = st.url;
+  self->attach_functor([table = st.deps.table, key = st.row_key] {
+    table->remove(key);
+  });
+}
+
+} // namespace
+
+void peer_state::publish_row() {
+  deps.table->put(row_key, row);
+}
+
+peer_actor::behavior_type outbound_peer_impl(self_ptr self, peer_deps deps,
+                                             std::string url) {
+  init(self, std::move(deps), true, std::move(url));
+  dial(self);
+  return common_behavior(self);
+}
+
+peer_actor::behavior_type inbound_peer_impl(self_ptr self, peer_deps deps,
+                                            uint64_t link_id,
+                                            std::string address) {
+  init(self, std::move(deps), false, std::move(address));
+  self->state.link_id = link_id;
+  set_state(self, "connecting");
+  return common_behavior(self);
+}
+
+} // namespace p2p

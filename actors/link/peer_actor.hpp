@@ -1,0 +1,70 @@
+#pragma once
+// One peer link's protocol state: handshake, catch-up and live streaming of
+// the local change log to the other node, applying what the other node
+// streams, flow control, and (outbound links) reconnecting with exponential
+// backoff and jitter.
+//
+// Sending needs no queue of updates: the local change log in LMDB is the
+// queue. The actor keeps a cursor into it and sends runs from there, at most
+// `send_window` runs unacknowledged. The log holds one entry per path, the
+// newest, so a slow peer's backlog is coalesced by path for free, costs no
+// memory here, and cannot stall the other links.
+#include "actors/link/link_types.hpp"
+#include "actors/link/link_table.hpp"
+#include "actors/router_actor.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include <chrono>
+#include <memory>
+#include <random>
+#include <string>
+
+namespace p2p {
+
+class database;
+struct node_metrics;
+
+struct peer_deps {
+  std::shared_ptr<database> db;
+  router_actor router;
+  bridge_actor bridge;
+  std::shared_ptr<link_table> table;
+  node_metrics* metrics = nullptr;
+  std::string node_id;
+  std::string epoch;
+};
+
+struct peer_state {
+  static inline const char* name = "p2p.peer";
+
+  peer_deps deps;
+  bool outbound = false;
+  std::string url; // outbound: where to dial; inbound: remote address
+  uint64_t row_key = 0;
+  uint64_t link_id = 0; // current link, 0 when none
+  bool up = false;
+  std::string remote_epoch;
+  link_row row;
+
+  // Sending our change log.
+  bool streaming = false;
+  uint64_t cursor = 0; // our change seq sent (or skipped) through
+  int in_flight = 0;   // runs sent, not yet acknowledged
+
+  // Reconnecting.
+  std::chrono::milliseconds backoff{0};
+  std::minstd_rand rng{std::random_device{}()};
+
+  void publish_row();
+};
+
+peer_actor::behavior_type
+outbound_peer_impl(peer_actor::stateful_pointer<peer_state> self,
+                   peer_deps deps, std::string url);
+
+peer_actor::behavior_type
+inbound_peer_impl(peer_actor::stateful_pointer<peer_state> self,
+                  peer_deps deps, uint64_t link_id, std::string address);
+
+} // namespace p2p

@@ -1,0 +1,212 @@
+#include "protocol/wire.hpp"
+
+#include "protocol/json_text.hpp"
+#include "protocol/path.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+namespace p2p::wire {
+
+namespace json = boost::json;
+
+bool is_hex_id(std::string_view s) {
+  if (s.empty() || s.size() > 64)
+    return false;
+  for (char c : s)
+    if (!std::isxdigit(static_cast<unsigned char>(c)))
+      return false;
+  return true;
+}
+
+namespace {
+
+// Field readers: each returns false (with `why`) on a missing or mistyped
+// field, so a lying peer gets a precise error.
+struct reader {
+  const json::object& obj;
+  std::string& why;
+
+  const json::value* field(const char* name) {
+    auto* v = obj.if_contains(name);
+    if (!v)
+      why = std::string("missing field '") + name + "'";
+    return v;
+  }
+  bool u64(const char* name, uint64_t& out) {
+    auto* v = field(name);
+    if (!v)
+      return false;
+    if (v->is_uint64())
+      out = v->get_uint64();
+    else if (v->is_int64() && v->get_int64() >= 0)
+      out = static_cast<uint64_t>(v->get_int64());
+    else
+      return why = std::string("field '") + name
+                   + "' must be a non-negative integer",
+             false;
+    return true;
+  }
+  bool str(const char* name, std::string& out) {
+    auto* v = field(name);
+    if (!v)
+      return false;
+    if (!v->is_string())
+      return why = std::string("field '") + name + "' must be a string",
+             false;
+    out = std::string(v->get_string());
+    return true;
+  }
+  bool hex(const char* name, std::string& out) {
+    if (!str(name, out))
+      return false;
+    if (!is_hex_id(out))
+      return why = std::string("field '") + name + "' must be a hex id",
+             false;
+    return true;
+  }
+};
+
+bool decode_update(const json::value& v, update& u, std::string& why) {
+  if (!v.is_object())
+    return why = "an item must be an object", false;
+  reader r{v.get_object(), why};
+  if (!r.str("path", u.path) || !r.u64("hlc", u.time)
+      || !r.hex("origin", u.origin))
+    return false;
+  if (auto err = path_error(u.path); !err.empty())
+    return why = "bad item path: " + err, false;
+  auto* value = r.field("value");
+  if (!value)
+    return false;
+  u.value = json::serialize(*value);
+  return true;
+}
+
+bool decode_object(const json::object& obj, message& out, std::string& why) {
+  reader r{obj, why};
+  std::string type;
+  if (!r.str("type", type))
+    return false;
+  if (type == "hello") {
+    hello m;
+    uint64_t version = 0;
+    if (!r.u64("version", version) || !r.hex("id", m.id)
+        || !r.hex("epoch", m.epoch))
+      return false;
+    if (version != protocol_version)
+      return why = "unsupported protocol version "
+                   + std::to_string(version),
+             false;
+    m.version = static_cast<int>(version);
+    out = std::move(m);
+    return true;
+  }
+  if (type == "sync") {
+    sync m;
+    if (!r.u64("since", m.since))
+      return false;
+    out = m;
+    return true;
+  }
+  if (type == "changes") {
+    changes m;
+    if (!r.u64("upto", m.upto))
+      return false;
+    auto* items = r.field("items");
+    if (!items)
+      return false;
+    if (!items->is_array())
+      return why = "field 'items' must be an array", false;
+    m.items.reserve(items->get_array().size());
+    for (const auto& item : items->get_array()) {
+      update u;
+      if (!decode_update(item, u, why))
+        return false;
+      m.items.push_back(std::move(u));
+    }
+    out = std::move(m);
+    return true;
+  }
+  if (type == "ack") {
+    ack m;
+    if (!r.u64("upto", m.upto))
+      return false;
+    out = m;
+    return true;
+  }
+  if (type == "error") {
+    error m;
+    if (!r.str("message", m.message))
+      return false;
+    out = std::move(m);
+    return true;
+  }
+  why = "unknown message type '" + type + "'";
+  return false;
+}
+
+} // namespace
+
+bool decode(std::string_view text, message& out, std::string& why) {
+  if (text.size() > max_frame_bytes)
+    return why = "frame too large", false;
+  json::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec)
+    return why = "frame is not JSON: " + ec.message(), false;
+  if (!v.is_object())
+    return why = "frame must be a JSON object", false;
+  return decode_object(v.get_object(), out, why);
+}
+
+std::string encode(const hello& m) {
+  std::string out = "{\"type\":\"hello\",\"version\":"
+                    + std::to_string(m.version) + ",\"id\":";
+  append_json_string(out, m.id);
+  out += ",\"epoch\":";
+  append_json_string(out, m.epoch);
+  out += '}';
+  return out;
+}
+
+std::string encode(const sync& m) {
+  return "{\"type\":\"sync\",\"since\":" + std::to_string(m.since) + "}";
+}
+
+std::string encode(const ack& m) {
+  return "{\"type\":\"ack\",\"upto\":" + std::to_string(m.upto) + "}";
+}
+
+std::string encode(const error& m) {
+  std::string out = "{\"type\":\"error\",\"message\":";
+  append_json_string(out, m.message);
+  out += '}';
+  return out;
+}
+
+std::string encode_changes(const std::vector<const update*>& items,
+                           uint64_t upto) {
+  std::string out = "{\"type\":\"changes\",\"upto\":" + std::to_string(upto)
+                    + ",\"items\":[";
+  bool first = true;
+  for (const auto* u : items) {
+    if (!first)
+      out += ',';
+    first = false;
+    out += "{\"path\":";
+    append_json_string(out, u->path);
+    out += ",\"value\":";
+    out += u->value;
+    out += ",\"hlc\":";
+    out += std::to_string(u->time);
+    out += ",\"origin\":";
+    append_json_string(out, u->origin);
+    out += '}';
+  }
+  out += "]}";
+  return out;
+}
+
+} // namespace p2p::wire

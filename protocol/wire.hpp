@@ -1,0 +1,66 @@
+#pragma once
+// The peer-link wire protocol: JSON text frames over a WebSocket at /p2p.
+// See protocol/WIRE.md for the message set with the JSON of each message.
+// decode() is the only parser of peer input: everything it returns has
+// passed the path rules, the type checks and the limits.
+#include "protocol/update.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace p2p::wire {
+
+constexpr int protocol_version = 1;
+/// Largest frame a node sends or accepts (a 1 MiB value plus its envelope).
+constexpr std::size_t max_frame_bytes = (std::size_t{1} << 20) + 64 * 1024;
+
+/// First message on a link, both ways.
+struct hello {
+  int version = protocol_version;
+  std::string id;    // node id
+  std::string epoch; // identifies the database; checkpoints are kept per epoch
+};
+
+/// "Send me your changes after `since`" (your local change sequence).
+struct sync {
+  uint64_t since = 0;
+};
+
+/// A run of the sender's changes: the items, and the sender's change seq
+/// the run reaches (items the receiver already has are left out, so `upto`
+/// can move without items).
+struct changes {
+  std::vector<update> items;
+  uint64_t upto = 0;
+};
+
+/// The receiver applied the sender's changes through `upto` (flow control).
+struct ack {
+  uint64_t upto = 0;
+};
+
+/// Sent before closing a link for a protocol error.
+struct error {
+  std::string message;
+};
+
+using message = std::variant<hello, sync, changes, ack, error>;
+
+/// Parses one frame. On failure returns false and says why in `why`.
+bool decode(std::string_view text, message& out, std::string& why);
+
+std::string encode(const hello& m);
+std::string encode(const sync& m);
+std::string encode(const ack& m);
+std::string encode(const error& m);
+/// Encodes `items` (by pointer, to send straight from a read buffer).
+std::string encode_changes(const std::vector<const update*>& items,
+                           uint64_t upto);
+
+/// True for a node id or epoch: 1 to 64 lowercase or uppercase hex digits.
+bool is_hex_id(std::string_view s);
+
+} // namespace p2p::wire
