@@ -237,6 +237,14 @@ void P2PServer::route(const std::string& method, const std::string& path,
   impl_->routes.push_back({method, path, std::move(handler)});
 }
 
+std::size_t P2PServer::connected_peers() const {
+  return impl_->links->count_up();
+}
+
+std::string P2PServer::peers_json() const {
+  return impl_->links->to_json();
+}
+
 const std::string& P2PServer::server_id() const {
   return impl_->id;
 }

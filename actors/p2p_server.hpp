@@ -91,6 +91,11 @@ public:
   void route(const std::string& method, const std::string& path,
              route_handler handler);
 
+  /// Peer links whose handshake is done.
+  std::size_t connected_peers() const;
+  /// The links as GET /peers shows them (JSON array).
+  std::string peers_json() const;
+
   const std::string& server_id() const;
   uint16_t port() const;
   const std::string& db_path() const;

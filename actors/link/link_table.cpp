@@ -19,6 +19,14 @@ std::size_t link_table::size() const {
   return rows_.size();
 }
 
+std::size_t link_table::count_up() const {
+  std::lock_guard<std::mutex> guard(mtx_);
+  std::size_t n = 0;
+  for (const auto& [key, row] : rows_)
+    n += row.state == "up" ? 1 : 0;
+  return n;
+}
+
 std::string link_table::to_json() const {
   std::lock_guard<std::mutex> guard(mtx_);
   std::string out = "[";

@@ -25,6 +25,8 @@ public:
   void remove(uint64_t key);
   std::string to_json() const;
   std::size_t size() const;
+  /// Links whose handshake is done.
+  std::size_t count_up() const;
 
 private:
   mutable std::mutex mtx_;

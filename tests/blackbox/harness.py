@@ -109,9 +109,9 @@ class Node:
     def running(self):
         return self.proc is not None and self.proc.poll() is None
 
-    def start(self, deadline_s=START_DEADLINE):
+    def start(self, deadline_s=START_DEADLINE, port=0):
         assert not self.running(), "already running"
-        cmd = launcher() + ["--port", "0", "--db", self.db] + self.args
+        cmd = launcher() + ["--port", str(port), "--db", self.db] + self.args
         with open(self.log, "ab") as err:
             err.write(f"--- start {cmd}\n".encode())
             err.flush()
@@ -155,9 +155,10 @@ class Node:
                 pass
             self.proc.wait(timeout=30)
 
-    def restart(self, deadline_s=START_DEADLINE):
-        """Starts again on the same db with the same args (the port may change). Stop it first."""
-        return self.start(deadline_s)
+    def restart(self, deadline_s=START_DEADLINE, same_port=False):
+        """Starts again on the same db with the same args (on the same port if same_port,
+        as peers dialling it need; else the port may change). Stop it first."""
+        return self.start(deadline_s, self.port if same_port else 0)
 
     def cleanup(self):
         self.kill9()

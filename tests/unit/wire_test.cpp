@@ -1,0 +1,65 @@
+#include "protocol/wire.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace p2p;
+
+namespace {
+
+std::string decode_error(const std::string& text) {
+  wire::message m;
+  std::string why;
+  CHECK_FALSE(wire::decode(text, m, why));
+  return why;
+}
+
+} // namespace
+
+TEST_CASE("wire: every message round-trips") {
+  wire::message m;
+  std::string why;
+  REQUIRE(wire::decode(wire::encode(wire::hello{1, "abcd", "ef01"}), m, why));
+  CHECK(std::get<wire::hello>(m).id == "abcd");
+  CHECK(std::get<wire::hello>(m).epoch == "ef01");
+  REQUIRE(wire::decode(wire::encode(wire::sync{42}), m, why));
+  CHECK(std::get<wire::sync>(m).since == 42);
+  REQUIRE(wire::decode(wire::encode(wire::ack{7}), m, why));
+  CHECK(std::get<wire::ack>(m).upto == 7);
+  REQUIRE(wire::decode(wire::encode(wire::error{"bad \"thing\""}), m, why));
+  CHECK(std::get<wire::error>(m).message == "bad \"thing\"");
+  update a{"users/al\xC3\xAF" "ce", R"({"n":[1,2]})", (uint64_t{1} << 56) + 3,
+           "00ff"};
+  update b{"x", "null", 5, "0a"};
+  REQUIRE(wire::decode(wire::encode_changes({&a, &b}, 99), m, why));
+  auto& c = std::get<wire::changes>(m);
+  CHECK(c.upto == 99);
+  REQUIRE(c.items.size() == 2);
+  CHECK(c.items[0] == a); // a 57-bit stamp survives exactly
+  CHECK(c.items[1].is_tombstone());
+}
+
+TEST_CASE("wire: malformed, unknown and mistyped frames are refused") {
+  CHECK(decode_error("not json").find("not JSON") != std::string::npos);
+  CHECK(decode_error("[1,2]").find("object") != std::string::npos);
+  CHECK(decode_error(R"({"type":"gossip"})").find("unknown") != std::string::npos);
+  CHECK(decode_error(R"({"version":1})").find("type") != std::string::npos);
+  CHECK(decode_error(R"({"type":"hello","version":2,"id":"ab","epoch":"cd"})")
+          .find("version") != std::string::npos);
+  CHECK(decode_error(R"({"type":"hello","version":1,"id":"xyz","epoch":"cd"})")
+          .find("hex") != std::string::npos);
+  CHECK(!decode_error(R"({"type":"hello","version":1,"id":"ab"})").empty());
+  CHECK(!decode_error(R"({"type":"sync","since":-1})").empty());
+  CHECK(!decode_error(R"({"type":"sync","since":"1"})").empty());
+  CHECK(!decode_error(R"({"type":"changes","upto":1,"items":{}})").empty());
+  auto item = [](const std::string& fields) {
+    return R"({"type":"changes","upto":1,"items":[{)" + fields + "}]}";
+  };
+  CHECK(decode_error(item(R"("path":"a//b","value":1,"hlc":1,"origin":"ab")"))
+          .find("path") != std::string::npos);
+  CHECK(!decode_error(item(R"("path":"a","value":1,"hlc":"1","origin":"ab")"))
+           .empty());
+  CHECK(!decode_error(item(R"("path":"a","value":1,"hlc":1,"origin":"zz")"))
+           .empty());
+  CHECK(!decode_error(item(R"("path":"a","hlc":1,"origin":"ab")")).empty());
+  CHECK(!decode_error(std::string(wire::max_frame_bytes + 1, ' ')).empty());
+}
