@@ -4,6 +4,10 @@
 #include <string>
 #include <string_view>
 
+namespace boost::json {
+class value;
+}
+
 namespace p2p {
 
 /// Appends `s` as a JSON string literal (quoted and escaped).
@@ -15,5 +19,10 @@ std::string json_error(std::string_view message);
 /// Parses `text` as one JSON value and returns its compact serialization;
 /// on failure returns empty and sets `error`.
 std::string canonical_json(std::string_view text, std::string& error);
+
+/// The compact serialization of `v`; empty (and `error` set) when `v` holds
+/// a number too large for a double, which would serialize as `Infinity`,
+/// which is not JSON.
+std::string canonical_json(const boost::json::value& v, std::string& error);
 
 } // namespace p2p

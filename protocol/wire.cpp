@@ -80,7 +80,10 @@ bool decode_update(const json::value& v, update& u, std::string& why) {
   auto* value = r.field("value");
   if (!value)
     return false;
-  u.value = json::serialize(*value);
+  std::string err;
+  u.value = canonical_json(*value, err);
+  if (u.value.empty())
+    return why = "bad item value: " + err, false;
   return true;
 }
 

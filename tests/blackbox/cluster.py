@@ -57,6 +57,15 @@ def link_to(node, remote):
     return next((p for p in up_links(node) if p.get("remote_id") == remote.id), None)
 
 
+def wait_link_counter(node, remote, field, at_least, deadline_s=15):
+    """Waits until node's up link to remote shows field (a /peers counter) >= at_least."""
+    try:
+        wait_until(lambda: (link_to(node, remote) or {}).get(field, 0) >= at_least, deadline_s)
+    except AssertionError:
+        raise AssertionError(f"{node.name}'s link to {remote.name}: {field} not >= {at_least} "
+                             f"within {deadline_s}s; /peers: {peers(node)}") from None
+
+
 def full_scan(node):
     status, _, items = node.json_request("GET", "/api/scan/")
     assert status == 200, f"scan answered {status}: {items!r}"

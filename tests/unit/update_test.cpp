@@ -32,6 +32,13 @@ TEST_CASE("canonical JSON") {
   CHECK_FALSE(err.empty());
   err.clear();
   CHECK(canonical_json("1 2", err).empty());
+  // Found by fuzzing: 1e400 would serialize as Infinity, which is not JSON.
+  err.clear();
+  CHECK(canonical_json("[1e400]", err).empty());
+  CHECK(err.find("range") != std::string::npos);
+  // Serializing is idempotent, so every node stores the same text.
+  auto once = canonical_json("[333333333333333333333333333333331, -0.0]", err);
+  CHECK(canonical_json(once, err) == once);
 }
 
 TEST_CASE("record encoding round-trips") {
