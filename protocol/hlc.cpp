@@ -25,7 +25,10 @@ hlc_time hybrid_clock::now() {
   auto wall = hlc_from_ms(wall_());
   // When the wall clock stalls or steps back, the counter carries on; a
   // counter overflow carries into the millisecond part, which is harmless.
-  last_ = wall > last_ ? wall : last_ + 1;
+  if (wall > last_)
+    last_ = wall;
+  else if (last_ != UINT64_MAX) // saturate rather than wrap to zero
+    ++last_;
   return last_;
 }
 

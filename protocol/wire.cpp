@@ -4,6 +4,7 @@
 #include "protocol/path.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/parse_options.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -68,7 +69,8 @@ struct reader {
   }
 };
 
-bool decode_update(const json::value& v, update& u, std::string& why) {
+bool decode_update(const json::value& v, update& u, std::string& why,
+                   uint64_t now_ms) {
   if (!v.is_object())
     return why = "an item must be an object", false;
   reader r{v.get_object(), why};
@@ -77,6 +79,8 @@ bool decode_update(const json::value& v, update& u, std::string& why) {
     return false;
   if (auto err = path_error(u.path); !err.empty())
     return why = "bad item path: " + err, false;
+  if (wall_ms_of(u.time) > now_ms + max_clock_skew_ms)
+    return why = "item stamped more than 10 minutes in the future", false;
   auto* value = r.field("value");
   if (!value)
     return false;
@@ -87,7 +91,8 @@ bool decode_update(const json::value& v, update& u, std::string& why) {
   return true;
 }
 
-bool decode_object(const json::object& obj, message& out, std::string& why) {
+bool decode_object(const json::object& obj, message& out, std::string& why,
+                   uint64_t now_ms) {
   reader r{obj, why};
   std::string type;
   if (!r.str("type", type))
@@ -125,7 +130,7 @@ bool decode_object(const json::object& obj, message& out, std::string& why) {
     m.items.reserve(items->get_array().size());
     for (const auto& item : items->get_array()) {
       update u;
-      if (!decode_update(item, u, why))
+      if (!decode_update(item, u, why, now_ms))
         return false;
       m.items.push_back(std::move(u));
     }
@@ -153,15 +158,24 @@ bool decode_object(const json::object& obj, message& out, std::string& why) {
 } // namespace
 
 bool decode(std::string_view text, message& out, std::string& why) {
+  return decode(text, out, why, system_wall_ms());
+}
+
+bool decode(std::string_view text, message& out, std::string& why,
+            uint64_t now_ms) {
   if (text.size() > max_frame_bytes)
     return why = "frame too large", false;
   json::error_code ec;
-  auto v = json::parse(text, ec);
+  // A value may nest as deep as the HTTP API allows (32, Boost's default);
+  // the envelope adds three levels.
+  json::parse_options opts;
+  opts.max_depth = 32 + 3;
+  auto v = json::parse(text, ec, {}, opts);
   if (ec)
     return why = "frame is not JSON: " + ec.message(), false;
   if (!v.is_object())
     return why = "frame must be a JSON object", false;
-  return decode_object(v.get_object(), out, why);
+  return decode_object(v.get_object(), out, why, now_ms);
 }
 
 std::string encode(const hello& m) {

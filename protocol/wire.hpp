@@ -17,6 +17,11 @@ constexpr int protocol_version = 1;
 /// Largest frame a node sends or accepts (a 1 MiB value plus its envelope).
 constexpr std::size_t max_frame_bytes = (std::size_t{1} << 20) + 64 * 1024;
 
+/// An item stamped further than this ahead of the receiver's wall clock is
+/// refused: a lying or badly skewed peer must not pin paths (or the clock)
+/// to the far future.
+constexpr uint64_t max_clock_skew_ms = 10 * 60 * 1000;
+
 /// First message on a link, both ways.
 struct hello {
   int version = protocol_version;
@@ -50,6 +55,10 @@ struct error {
 using message = std::variant<hello, sync, changes, ack, error>;
 
 /// Parses one frame. On failure returns false and says why in `why`.
+/// `now_ms` is the receiver's wall clock, for the skew check.
+bool decode(std::string_view text, message& out, std::string& why,
+            uint64_t now_ms);
+/// The same, reading the system clock.
 bool decode(std::string_view text, message& out, std::string& why);
 
 std::string encode(const hello& m);

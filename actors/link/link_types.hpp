@@ -65,6 +65,7 @@ using peer_up_atom = caf::atom_constant<caf::atom("peer_up")>;
 using send_atom = caf::atom_constant<caf::atom("send")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using hello_deadline_atom = caf::atom_constant<caf::atom("hello_dl")>;
 
 /// One link's end of the protocol (see peer_actor.hpp). Decoded messages
 /// arrive from the bridge; link_open/link_down report the transport.
@@ -75,6 +76,7 @@ using peer_actor = caf::typed_actor<
   caf::reacts_to<wire::changes>, caf::reacts_to<wire::ack>,
   caf::reacts_to<wire::error>,
   caf::reacts_to<log_atom, uint64_t>,
+  caf::reacts_to<hello_deadline_atom, uint64_t>,
   caf::reacts_to<retry_atom>>;
 
 /// The bridge (see bridge_actor.hpp; declared here because bridge and

@@ -18,6 +18,12 @@ constexpr std::size_t run_bytes = 512 * 1024;
 constexpr auto first_backoff = std::chrono::milliseconds(100);
 constexpr auto max_backoff = std::chrono::milliseconds(5000);
 constexpr auto apply_timeout = std::chrono::seconds(60);
+// A link must finish its hello within this, or it is closed.
+constexpr auto hello_timeout = std::chrono::seconds(10);
+// A link that stayed up this long resets the backoff; one that keeps
+// failing right after its hello (say, on a frame the other side refuses)
+// backs off further instead of reconnecting in a tight loop.
+constexpr auto stable_link = std::chrono::seconds(10);
 
 void set_state(self_ptr self, const char* state) {
   self->state.row.state = state;
@@ -52,7 +58,7 @@ void pump(self_ptr self) {
   while (st.streaming && st.in_flight < send_window) {
     auto recs = st.deps.db->changes_since(st.cursor, run_items, run_bytes);
     if (recs.empty())
-      return;
+      break;
     wire::changes run;
     run.upto = recs.back().seq;
     st.cursor = run.upto;
@@ -74,8 +80,11 @@ void pump(self_ptr self) {
 
 void link_lost(self_ptr self, const std::string& reason) {
   auto& st = self->state;
-  if (st.up)
+  if (st.up) {
     st.deps.metrics->links_down.fetch_add(1);
+    if (std::chrono::steady_clock::now() - st.up_since >= stable_link)
+      st.backoff = std::chrono::milliseconds(0);
+  }
   st.up = false;
   st.streaming = false;
   st.in_flight = 0;
@@ -93,6 +102,7 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       auto& st = self->state;
       st.link_id = id;
       set_state(self, "handshaking");
+      self->delayed_send(self, hello_timeout, hello_deadline_atom::value, id);
       self->send(st.deps.bridge, send_atom::value, id,
                  wire::hello{wire::protocol_version, st.deps.node_id,
                              st.deps.epoch});
@@ -106,7 +116,7 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       st.row.remote_id = h.id;
       st.remote_epoch = h.epoch;
       st.up = true;
-      st.backoff = std::chrono::milliseconds(0);
+      st.up_since = std::chrono::steady_clock::now();
       st.row.last_error.clear();
       st.deps.metrics->links_up.fetch_add(1);
       set_state(self, "up");
@@ -129,6 +139,7 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       auto upto = c.upto;
       st.row.updates_received += c.items.size();
       st.deps.metrics->updates_received.fetch_add(c.items.size());
+      st.publish_row();
       write_batch batch{std::move(c.items), st.row.remote_id,
                         st.remote_epoch, upto};
       self
@@ -157,6 +168,12 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       self->state.publish_row();
     },
     [self](log_atom, uint64_t) { pump(self); },
+    [self](hello_deadline_atom, uint64_t id) {
+      auto& st = self->state;
+      if (st.link_id == id && !st.up)
+        self->send(st.deps.bridge, close_atom::value, id,
+                   "no hello within 10 s");
+    },
     [self](retry_atom) {
       if (self->state.outbound && self->state.link_id == 0)
         dial(self);
@@ -195,6 +212,7 @@ peer_actor::behavior_type inbound_peer_impl(self_ptr self, peer_deps deps,
                                             std::string address) {
   init(self, std::move(deps), false, std::move(address));
   self->state.link_id = link_id;
+  self->state.row.connects = 1;
   set_state(self, "connecting");
   return common_behavior(self);
 }

@@ -44,6 +44,7 @@ struct peer_state {
   uint64_t row_key = 0;
   uint64_t link_id = 0; // current link, 0 when none
   bool up = false;
+  std::chrono::steady_clock::time_point up_since;
   std::string remote_epoch;
   link_row row;
 

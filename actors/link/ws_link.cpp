@@ -184,7 +184,7 @@ void ws_link::do_write() {
                     if (!self->queue_.empty())
                       return self->do_write();
                     if (self->closing_)
-                      self->close("", false);
+                      self->close("", self->close_for_protocol_error_);
                   });
 }
 
@@ -193,9 +193,10 @@ void ws_link::close(std::string reason, bool protocol_error) {
                                      reason = std::move(reason),
                                      protocol_error]() mutable {
     self->closing_ = true;
+    self->close_for_protocol_error_ |= protocol_error;
     if (self->writing_)
       return; // the write handler closes once the queue is drained
-    websocket::close_reason cr(protocol_error
+    websocket::close_reason cr(self->close_for_protocol_error_
                                  ? websocket::close_code::policy_error
                                  : websocket::close_code::normal);
     self->ws_.async_close(cr, [self](beast::error_code) {

@@ -63,6 +63,7 @@ private:
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool closing_ = false;
+  bool close_for_protocol_error_ = false;
   bool reported_down_ = false;
 };
 

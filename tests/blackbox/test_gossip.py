@@ -134,6 +134,25 @@ class ConflictTest(ClusterTestCase):
             self.assertEqual((entry["origin"], entry["timestamp"]), (winner["origin"], winner["timestamp"]))
             self.assertEqual(len({n.get("race/k")[1]["node"] for n in nodes}), 1)
 
+    def test_concurrent_put_and_delete_converge(self):
+        nodes = self.start_topology(3, chain(3), "pd")
+        for r in range(5):
+            self.put_ok(nodes[0], "pd/k", {"round": r})
+            self.wait_value(nodes, "pd/k", {"round": r})
+            barrier = threading.Barrier(2)
+
+            def put():
+                barrier.wait(30)
+                return self.put_ok(nodes[0], "pd/k", {"round": r, "again": True})
+
+            def delete():
+                barrier.wait(30)
+                return nodes[2].delete("pd/k")
+
+            parallel(lambda fn: fn(), [(put,), (delete,)])
+            wait_converged(nodes, what=f"round {r}: put and delete to converge")
+            self.assertEqual(len({n.get("pd/k")[0] for n in nodes}), 1, "GET agrees everywhere")
+
 
 class RestartTest(ClusterTestCase):
     def test_restarted_node_gets_links_back_and_syncs(self):

@@ -63,3 +63,10 @@ TEST_CASE("equal stamps are broken by origin, the same way everywhere") {
   CHECK_FALSE(stamp_wins(5, "aaa", 5, "aaa")); // identical: not newer
   CHECK(stamp_wins(6, "aaa", 5, "zzz"));       // time first
 }
+
+TEST_CASE("the clock saturates instead of wrapping") {
+  hybrid_clock clock([] { return uint64_t{1000}; });
+  clock.observe(UINT64_MAX);
+  CHECK(clock.now() == UINT64_MAX);
+  CHECK(clock.now() == UINT64_MAX);
+}

@@ -63,3 +63,18 @@ TEST_CASE("wire: malformed, unknown and mistyped frames are refused") {
   CHECK(!decode_error(item(R"("path":"a","hlc":1,"origin":"ab")")).empty());
   CHECK(!decode_error(std::string(wire::max_frame_bytes + 1, ' ')).empty());
 }
+
+TEST_CASE("wire: far-future stamps are refused, deep values accepted") {
+  wire::message m;
+  std::string why;
+  uint64_t now = 1'700'000'000'000;
+  update soon{"a", "1", hlc_from_ms(now + 60'000), "ab"};
+  update far{"a", "1", hlc_from_ms(now + wire::max_clock_skew_ms + 1), "ab"};
+  CHECK(wire::decode(wire::encode_changes({&soon}, 1), m, why, now));
+  CHECK_FALSE(wire::decode(wire::encode_changes({&far}, 1), m, why, now));
+  CHECK(why.find("future") != std::string::npos);
+  // The deepest value the HTTP API accepts (32 levels) still travels.
+  std::string deep = std::string(31, '[') + "1" + std::string(31, ']');
+  update d{"d", deep, hlc_from_ms(now), "ab"};
+  CHECK(wire::decode(wire::encode_changes({&d}, 1), m, why, now));
+}
