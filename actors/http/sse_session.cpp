@@ -5,11 +5,14 @@
 #include "actors/metrics.hpp"
 #include "protocol/json_text.hpp"
 #include "protocol/path.hpp"
+#include "storage/database.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/write.hpp>
 #include <caf/all.hpp>
+
+#include <charconv>
 
 namespace p2p {
 
@@ -77,6 +80,14 @@ void sse_session::start(const http_request& req) {
                       });
     return;
   }
+  prefix_ = *prefix;
+  if (auto h = req.find("Last-Event-ID"); h != req.end()) {
+    uint64_t n = 0;
+    auto v = h->value();
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec == std::errc{} && end == v.data() + v.size())
+      last_event_id_ = n;
+  }
   queue_.emplace_back(stream_head);
   subscriber_ = ctx_->system->spawn(forward_to_session, ioc_.lock(),
                                     std::weak_ptr<sse_session>(
@@ -100,21 +111,63 @@ void sse_session::start(const http_request& req) {
   });
 }
 
+namespace {
+
+std::string event_text(const update& u, uint64_t seq) {
+  std::string text = "id: " + std::to_string(seq) + "\ndata: ";
+  append_json(text, u);
+  text += "\n\n";
+  return text;
+}
+
+} // namespace
+
 void sse_session::on_subscribed(uint64_t id) {
   subscription_id_ = id;
   subscribed_ = true;
+  // Subscribed first, replayed second: nothing falls between the two, and
+  // what both deliver is sent once (by seq).
+  if (last_event_id_)
+    replay();
+  for (auto& [seq, text] : early_)
+    on_event(seq, std::move(text));
+  early_.clear();
   watch_for_close();
   heartbeat();
   write_next();
 }
 
+void sse_session::replay() {
+  constexpr std::size_t chunk = 1024;
+  uint64_t from = *last_event_id_;
+  floor_seq_ = from;
+  while (!closed_) {
+    auto recs = ctx_->db->changes_since(from, chunk);
+    for (const auto& r : recs) {
+      if (is_under(r.u.path, prefix_))
+        enqueue(event_text(r.u, r.seq));
+      floor_seq_ = r.seq;
+    }
+    if (recs.size() < chunk)
+      break;
+    from = recs.back().seq;
+  }
+}
+
+void sse_session::on_event(uint64_t seq, std::string text) {
+  if (!subscribed_) {
+    early_.emplace_back(seq, std::move(text));
+    return;
+  }
+  if (seq > floor_seq_)
+    enqueue(std::move(text));
+}
+
 void sse_session::push(const change& c) {
-  std::string text = "id: " + std::to_string(c.seq) + "\ndata: ";
-  append_json(text, c.u);
-  text += "\n\n";
   net::post(socket_.get_executor(),
-            [self = shared_from_this(), text = std::move(text)]() mutable {
-              self->enqueue(std::move(text));
+            [self = shared_from_this(), seq = c.seq,
+             text = event_text(c.u, c.seq)]() mutable {
+              self->on_event(seq, std::move(text));
             });
 }
 

@@ -1,6 +1,9 @@
 #pragma once
 // GET /events/<prefix>: a Server-Sent Events stream of the changes at or
-// below a prefix, live until the client leaves. A subscriber actor receives
+// below a prefix, live until the client leaves. Each event's `id:` is the
+// node's change sequence number; a client that reconnects with
+// `Last-Event-ID: N` first gets every change after N under its prefix (the
+// newest version of each path, from the change log), then live ones. A subscriber actor receives
 // the changes and posts them here; the queue of unsent bytes is bounded, and
 // a client too slow to drain it is dropped rather than slowing anyone else.
 #include "actors/http/api_routes.hpp"
@@ -12,6 +15,8 @@
 #include <boost/asio/strand.hpp>
 
 #include <deque>
+#include <optional>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -32,6 +37,8 @@ public:
 
 private:
   void on_subscribed(uint64_t id);
+  void on_event(uint64_t seq, std::string text);
+  void replay();
   void enqueue(std::string text);
   void write_next();
   void watch_for_close();
@@ -44,6 +51,10 @@ private:
   boost::asio::steady_timer timer_;
   subscriber_actor subscriber_;
   uint64_t subscription_id_ = 0;
+  std::string prefix_;
+  std::optional<uint64_t> last_event_id_;
+  uint64_t floor_seq_ = 0; // events at or below this were sent by replay()
+  std::vector<std::pair<uint64_t, std::string>> early_; // before subscribed
   std::deque<std::string> queue_;
   std::size_t queued_bytes_ = 0;
   bool subscribed_ = false;

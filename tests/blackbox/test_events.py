@@ -10,9 +10,9 @@ class EventsTest(NodeTestCase):
     def setUpClass(cls):
         cls.node = cls.class_node("events")
 
-    def subscribe(self, prefix):
+    def subscribe(self, prefix, last_event_id=None):
         """Opens a stream, checks status and type, and waits for the initial ':' comment."""
-        sse = SSEClient(self.node, prefix)
+        sse = SSEClient(self.node, prefix, last_event_id)
         self.addCleanup(sse.close)
         self.assertEqual(sse.status, 200, getattr(sse, "body", b"")[:200])
         self.assertTrue(sse.headers.get("content-type", "").startswith("text/event-stream"), sse.headers)
@@ -61,6 +61,21 @@ class EventsTest(NodeTestCase):
         self.put_ok("ev/other", "other")
         ack = self.put_ok("ev/sib/y", "match")
         self.assert_event(sse.next_event(), "ev/sib/y", "match", ack)
+
+    def test_last_event_id_replays_missed_changes_then_live_ones(self):
+        sse = self.subscribe("ev/resume")
+        self.put_ok("ev/resume/a", 1)
+        first = sse.next_event()
+        sse.close()
+        missed = [self.put_ok("ev/resume/b", 2), self.put_ok("ev/elsewhere", 0),
+                  self.put_ok("ev/resume/c", 3)]
+        again = self.subscribe("ev/resume", last_event_id=first["id"])
+        self.assert_event(again.next_event(), "ev/resume/b", 2, missed[0])
+        self.assert_event(again.next_event(), "ev/resume/c", 3, missed[2])
+        live = self.put_ok("ev/resume/d", 4)
+        event = again.next_event()
+        self.assert_event(event, "ev/resume/d", 4, live)
+        self.assertGreater(int(event["id"]), int(first["id"]))
 
     def test_unicode_prefix(self):
         sse = self.subscribe("ev/café")

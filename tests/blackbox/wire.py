@@ -112,10 +112,13 @@ class SSEClient:
     """GET /events/<prefix>; a background thread parses the stream into self.items:
     ("comment", text), ("event", {"id","event","data"(parsed JSON),"raw"}), ("closed", error)."""
 
-    def __init__(self, node, prefix=""):
+    def __init__(self, node, prefix="", last_event_id=None):
         self.conn = node.connection()
+        headers = {"Accept": "text/event-stream"}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = str(last_event_id)
         self.conn.request("GET", "/events/" + urllib.parse.quote(prefix, safe="/"),
-                          headers={"Accept": "text/event-stream"})
+                          headers=headers)
         self.sock = self.conn.sock
         self.resp = self.conn.getresponse()
         self.status = self.resp.status
