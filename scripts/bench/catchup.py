@@ -1,0 +1,104 @@
+"""bench-catchup: bytes a restarting node receives when it missed k updates while the store
+held S entries (S = 1,000 and 100,000), coming back through the same peer and through a
+different one; and the time for a brand-new node to receive 100,000 entries.
+Usage: python3 catchup.py NODE_CMD [--sizes 1000,100000] [--missed 100]"""
+import argparse, json, os, sys, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sync  # noqa: E402  (also puts tests/blackbox on the path)
+import harness  # noqa: E402
+
+
+def metric(node, name):
+    return node.metrics().get(name, 0)
+
+
+def wait_entries(node, n, deadline=600):
+    harness.wait_until(lambda: metric(node, "p2p_store_entries") >= n, deadline, interval=0.05,
+                       what=f"{n} entries")
+
+
+def linked(node, n):
+    harness.wait_until(lambda: sum(1 for p in json.loads(node.request("GET", "/peers")[2])
+                                   if p.get("connected")) >= n, 60, what="links up")
+
+
+def record_bytes(node, paths):
+    """Size of the missed records as the node serves them (path, value, timestamp, origin)."""
+    total = 0
+    for p in paths:
+        status, _, body = node.request("GET", "/api/scan/" + p)
+        total += len(json.dumps(json.loads(body)[0], separators=(",", ":")))
+    return total
+
+
+def run(size, missed):
+    a = harness.Node("a")
+    c = harness.Node("c", peers=[a.url])
+    b = harness.Node("b", peers=[a.url])
+    try:
+        sync.write_keys(a, size)
+        for n in (a, b, c):
+            wait_entries(n, size)
+        out = {}
+        for via in ("same peer", "different peer"):
+            b.stop()
+            paths = [f"bench/{i}" for i in range(0, size, max(1, size // missed))][:missed]
+            for i, p in enumerate(paths):
+                status, _ = a.put(p, {"overwritten": i, "pad": "x" * 64})
+                assert status == 200
+            want = record_bytes(a, paths)
+            if via == "different peer":
+                b.args = ["--peer", c.url]  # c holds everything a has
+                harness.wait_until(lambda: all(json.loads(c.request("GET", "/api/scan/" + p)[2])[0]
+                                               ["value"].get("overwritten") == i
+                                               for i, p in enumerate(paths)), 60, what="c has them")
+            t0 = time.monotonic()
+            b.start(port=b.port)
+            harness.wait_until(lambda: all(json.loads(b.request("GET", "/api/scan/" + p)[2])[0]
+                                           ["value"].get("overwritten") == i
+                                           for i, p in enumerate(paths)), 600, what="b caught up")
+            took = time.monotonic() - t0
+            got = metric(b, "p2p_link_bytes_received_total")
+            out[via] = (got, want, took)
+        return out
+    finally:
+        for n in (a, b, c):
+            n.cleanup()
+
+
+def new_node_time(size):
+    a = harness.Node("a")
+    try:
+        sync.write_keys(a, size)
+        wait_entries(a, size)
+        t0 = time.monotonic()
+        n = harness.Node("new", peers=[a.url])
+        wait_entries(n, size)
+        took = time.monotonic() - t0
+        return took, metric(n, "p2p_link_bytes_received_total")
+    finally:
+        a.cleanup()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("node")
+    ap.add_argument("--sizes", default="1000,100000")
+    ap.add_argument("--missed", type=int, default=100)
+    a = ap.parse_args()
+    os.environ["P2P_NODE"] = a.node
+    print(f"a restarting node that missed k={a.missed} updates (bytes it received after restart, "
+          f"vs the bytes of the k records):")
+    for size in (int(x) for x in a.sizes.split(",")):
+        for via, (got, want, took) in run(size, a.missed).items():
+            print(f"  S={size:>7}  via {via:14}  received {got:>10} B  records {want:>7} B  "
+                  f"ratio {got / want:7.2f}  (caught up in {took:.2f} s)")
+    biggest = max(int(x) for x in a.sizes.split(","))
+    took, got = new_node_time(biggest)
+    print(f"a new node received {biggest} entries in {took:.2f} s ({got / 1e6:.1f} MB, "
+          f"{biggest / took:.0f} entries/s)")
+
+
+if __name__ == "__main__":
+    main()
