@@ -10,6 +10,8 @@
 
 #include <caf/all.hpp>
 
+#include <thread>
+
 namespace p2p {
 
 namespace {
@@ -70,14 +72,17 @@ struct P2PServer::impl {
     return std::move(*result);
   }
 
+  void shut_down(caf::exit_reason links_reason);
+
   /// Sends an exit and waits until `who` is gone.
   template <class Handle>
-  void stop_actor(Handle& who) {
+  void stop_actor(Handle& who,
+                  caf::exit_reason reason = caf::exit_reason::user_shutdown) {
     if (!who)
       return;
     caf::scoped_actor self{*system};
     self->monitor(who);
-    self->send_exit(who, caf::exit_reason::user_shutdown);
+    self->send_exit(who, reason);
     self->receive([](caf::down_msg&) {},
                   caf::after(std::chrono::seconds(10)) >> [] {});
     who = nullptr;
@@ -209,14 +214,24 @@ std::vector<update> P2PServer::scan(const std::string& prefix,
 }
 
 void P2PServer::close() {
-  auto& d = *impl_;
+  impl_->shut_down(caf::exit_reason::user_shutdown);
+}
+
+void P2PServer::crash() {
+  impl_->shut_down(caf::exit_reason::kill);
+}
+
+void P2PServer::impl::shut_down(caf::exit_reason links_reason) {
+  auto& d = *this;
   if (!d.running)
     return;
   d.running = false;
+  // With `kill` the bridge cannot say goodbye: its links just drop when
+  // the I/O context goes away below.
   for (auto& p : d.outbound_peers)
-    d.stop_actor(p);
+    d.stop_actor(p, links_reason);
   d.outbound_peers.clear();
-  d.stop_actor(d.bridge);
+  d.stop_actor(d.bridge, links_reason);
   if (d.http)
     d.http->stop();
   // The store first: it commits what is queued and answers the router.
@@ -229,7 +244,34 @@ void P2PServer::close() {
   d.http.reset();
   if (d.own_system)
     d.own_system->await_all_actors_done();
+  // Actors that share the db (inbound peers) end asynchronously. LMDB must
+  // not have one environment open twice in a process, so a restart in the
+  // same process waits for them.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (d.db.use_count() > 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   d.db.reset();
+}
+
+void P2PServer::block_links(const std::vector<std::string>& node_ids) {
+  auto& d = *impl_;
+  if (!d.running)
+    return;
+  caf::anon_send(d.bridge, block_atom::value, node_ids);
+  if (node_ids.empty())
+    for (auto& p : d.outbound_peers)
+      caf::anon_send(p, retry_atom::value);
+}
+
+node_stats P2PServer::stats() const {
+  auto& d = *impl_;
+  node_stats s;
+  s.entries = d.db ? d.db->live_entries() : 0;
+  s.updates_sent = d.metrics.updates_forwarded.load();
+  s.updates_received = d.metrics.updates_received.load();
+  s.link_bytes_sent = d.metrics.link_bytes_sent.load();
+  s.link_bytes_received = d.metrics.link_bytes_received.load();
+  return s;
 }
 
 void P2PServer::route(const std::string& method, const std::string& path,

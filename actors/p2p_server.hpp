@@ -45,6 +45,15 @@ struct server_options {
   std::chrono::milliseconds idle_timeout{30000};
 };
 
+/// Counters of one node, for simulations and tests (as in /metrics).
+struct node_stats {
+  uint64_t entries = 0;           // live entries in the store
+  uint64_t updates_sent = 0;      // updates streamed to peers
+  uint64_t updates_received = 0;  // updates received from peers
+  uint64_t link_bytes_sent = 0;
+  uint64_t link_bytes_received = 0;
+};
+
 /// Thrown by the blocking methods for a bad path or value, or a failure.
 class p2p_error : public std::runtime_error {
 public:
@@ -85,6 +94,15 @@ public:
   std::vector<update> scan(const std::string& prefix, std::size_t limit = 0);
   /// Stops serving, closes the links and the db. Idempotent.
   void close();
+  /// Like close(), but the links are cut without a goodbye (no WebSocket
+  /// close), as when the process dies. What was acknowledged is on disk.
+  void crash();
+
+  /// Refuses links to these node ids and cuts those up (a partition); an
+  /// empty list lifts it, and outbound links retry at once.
+  void block_links(const std::vector<std::string>& node_ids);
+
+  node_stats stats() const;
 
   /// A custom HTTP route (as the seed's `app`); add before start(). A path
   /// ending in '/' matches as a prefix. Built-in routes take precedence.

@@ -40,6 +40,8 @@ std::string admit(self_ptr self, uint64_t id, const wire::hello& h) {
   auto& st = self->state;
   if (h.id == st.node_id)
     return "self link: that is this node's own id";
+  if (st.blocked.count(h.id))
+    return "link to " + h.id + " is blocked (partition)";
   auto& entry = st.links[id];
   for (auto& [other_id, other] : st.links) {
     if (other_id == id || other.remote_id != h.id)
@@ -101,6 +103,13 @@ bridge_actor::behavior_type bridge_impl(self_ptr self, peer_deps peers,
   st.dialer = std::move(dialer);
   self->set_exit_handler([self](caf::exit_msg& msg) {
     auto& st = self->state;
+    // Inbound peers are linked to us (so they die with us); one of them
+    // ending is not a reason for us to end.
+    for (auto& [id, entry] : st.links)
+      if (!entry.outbound && entry.peer.address() == msg.source)
+        return;
+    if (msg.reason == caf::exit_reason::normal)
+      return;
     for (auto& [id, entry] : st.links) {
       if (entry.ws.link)
         entry.ws.link->close("node shutting down", false);
@@ -128,7 +137,8 @@ bridge_actor::behavior_type bridge_impl(self_ptr self, peer_deps peers,
         entry.peer = d->second;
         st.dialing.erase(d);
       } else {
-        entry.peer = self->spawn(inbound_peer_impl, st.peers, id,
+        // Linked: killed with the bridge (a crash), they do not linger.
+        entry.peer = self->spawn<caf::linked>(inbound_peer_impl, st.peers, id,
                                  std::move(address));
       }
       auto peer = entry.peer;
@@ -174,6 +184,16 @@ bridge_actor::behavior_type bridge_impl(self_ptr self, peer_deps peers,
     },
     [self](close_atom, uint64_t id, std::string& reason) {
       reject(self, id, reason);
+    },
+    [self](block_atom, std::vector<std::string>& ids) {
+      auto& st = self->state;
+      st.blocked = std::set<std::string>(ids.begin(), ids.end());
+      std::vector<uint64_t> cut;
+      for (auto& [id, entry] : st.links)
+        if (st.blocked.count(entry.remote_id))
+          cut.push_back(id);
+      for (auto id : cut)
+        reject(self, id, "link blocked (partition)");
     },
   };
 }

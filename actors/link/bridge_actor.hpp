@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 
@@ -29,6 +30,7 @@ struct bridge_state {
   std::string node_id;
   std::map<uint64_t, link_entry> links;
   std::map<uint64_t, peer_actor> dialing; // outbound, not yet open
+  std::set<std::string> blocked;          // node ids refused (partition)
   peer_deps peers; // for the peer actors of accepted links
   link_dialer dialer;
 };

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace boost::asio {
 class io_context;
@@ -65,6 +66,7 @@ using peer_up_atom = caf::atom_constant<caf::atom("peer_up")>;
 using send_atom = caf::atom_constant<caf::atom("send")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using block_atom = caf::atom_constant<caf::atom("block")>;
 using hello_deadline_atom = caf::atom_constant<caf::atom("hello_dl")>;
 
 /// One link's end of the protocol (see peer_actor.hpp). Decoded messages
@@ -83,7 +85,8 @@ using peer_actor = caf::typed_actor<
 /// peers refer to each other). link_open (id, link, direction, address),
 /// link_down (id, reason) and frame (id, text, is_text) come from the
 /// WebSocket side; dial (id, url, peer) from an outbound peer actor; send
-/// (id, message) and close (id, reason) from peer actors.
+/// (id, message) and close (id, reason) from peer actors; block (ids): refuse
+/// links to these nodes, closing those up (a partition, for simulations).
 using bridge_actor = caf::typed_actor<
   caf::reacts_to<link_open_atom, uint64_t, ws_link_ref, std::string,
                  std::string>,
@@ -94,7 +97,8 @@ using bridge_actor = caf::typed_actor<
   caf::reacts_to<send_atom, uint64_t, wire::sync>,
   caf::reacts_to<send_atom, uint64_t, wire::changes>,
   caf::reacts_to<send_atom, uint64_t, wire::ack>,
-  caf::reacts_to<close_atom, uint64_t, std::string>>;
+  caf::reacts_to<close_atom, uint64_t, std::string>,
+  caf::reacts_to<block_atom, std::vector<std::string>>>;
 
 /// Starts an outbound WebSocket connection (Asio side) that reports to the
 /// bridge under the given link id.

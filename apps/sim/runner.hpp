@@ -1,0 +1,62 @@
+#pragma once
+// Runs a scenario: its nodes live in this process, each a P2PServer with its
+// own LMDB store and loopback port, linked by the same WebSocket links as
+// real nodes, all in one actor system.
+#include "actors/p2p_server.hpp"
+#include "apps/sim/scenario.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace caf {
+class actor_system;
+}
+
+namespace p2p::sim {
+
+struct step_report {
+  std::string name;
+  bool ok = true;
+  std::string error;
+  double ms = 0;
+  uint64_t updates_sent = 0; // over all links during the step
+  uint64_t bytes_sent = 0;
+};
+
+class runner {
+public:
+  runner(caf::actor_system& sys, scenario sc, std::string workdir);
+  ~runner();
+
+  /// Starts every node and waits for every link; false (and `why`) on failure.
+  bool start(std::string& why);
+
+  /// Runs one step; the report says whether it held.
+  step_report run(const step& s);
+
+  const scenario& plan() const {
+    return sc_;
+  }
+
+private:
+  struct node {
+    server_options options;
+    std::unique_ptr<P2PServer> server;
+  };
+
+  bool running(int i) const;
+  P2PServer& at(int i, const char* action);
+  node_stats totals() const;
+  void write_bulk(const step& s);
+  bool converged() const;
+  std::string describe() const;
+  void do_step(const step& s);
+
+  caf::actor_system& sys_;
+  scenario sc_;
+  std::string workdir_;
+  std::vector<node> nodes_;
+};
+
+} // namespace p2p::sim

@@ -1,0 +1,217 @@
+#include "apps/sim/scenario.hpp"
+
+#include <boost/json.hpp>
+
+#include <random>
+#include <set>
+
+namespace p2p::sim {
+
+namespace json = boost::json;
+
+std::vector<edge> chain_edges(int n) {
+  std::vector<edge> out;
+  for (int i = 1; i < n; ++i)
+    out.emplace_back(i - 1, i);
+  return out;
+}
+
+std::vector<edge> ring_edges(int n) {
+  auto out = chain_edges(n);
+  if (n > 2)
+    out.emplace_back(0, n - 1);
+  return out;
+}
+
+std::vector<edge> star_edges(int n) {
+  std::vector<edge> out;
+  for (int i = 1; i < n; ++i)
+    out.emplace_back(0, i);
+  return out;
+}
+
+std::vector<edge> random_edges(int n, uint64_t seed, int extra) {
+  std::mt19937_64 rng(seed);
+  std::set<edge> edges;
+  for (int i = 1; i < n; ++i) // a random spanning tree keeps it connected
+    edges.emplace(std::uniform_int_distribution<int>(0, i - 1)(rng), i);
+  auto max_edges = static_cast<std::size_t>(n) * (n - 1) / 2;
+  while (extra-- > 0 && edges.size() < max_edges) {
+    int a = std::uniform_int_distribution<int>(0, n - 1)(rng);
+    int b = std::uniform_int_distribution<int>(0, n - 1)(rng);
+    if (a == b || !edges.emplace(std::min(a, b), std::max(a, b)).second)
+      ++extra;
+  }
+  return {edges.begin(), edges.end()};
+}
+
+namespace {
+
+struct bad_scenario : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+const json::value& need(const json::object& o, const char* key,
+                        const std::string& where) {
+  auto* v = o.if_contains(key);
+  if (!v)
+    throw bad_scenario(where + ": missing \"" + key + "\"");
+  return *v;
+}
+
+int64_t need_int(const json::object& o, const char* key,
+                 const std::string& where) {
+  auto& v = need(o, key, where);
+  if (!v.is_int64() && !v.is_uint64())
+    throw bad_scenario(where + ": \"" + key + "\" must be an integer");
+  return v.to_number<int64_t>();
+}
+
+std::string need_string(const json::object& o, const char* key,
+                        const std::string& where) {
+  auto& v = need(o, key, where);
+  if (!v.is_string())
+    throw bad_scenario(where + ": \"" + key + "\" must be a string");
+  return std::string(v.get_string());
+}
+
+int node_index(const json::value& v, int nodes, const std::string& where) {
+  if (!v.is_int64() || v.get_int64() < 0 || v.get_int64() >= nodes)
+    throw bad_scenario(where + ": node must be an index from 0 to "
+                       + std::to_string(nodes - 1));
+  return static_cast<int>(v.get_int64());
+}
+
+std::vector<edge> parse_topology(const json::value& t, int n,
+                                 std::string& name) {
+  if (t.is_string()) {
+    name = std::string(t.get_string());
+    if (name == "chain")
+      return chain_edges(n);
+    if (name == "ring")
+      return ring_edges(n);
+    if (name == "star")
+      return star_edges(n);
+    throw bad_scenario("topology: unknown \"" + name
+                       + "\" (chain, ring, star, {random}, {edges})");
+  }
+  if (!t.is_object())
+    throw bad_scenario("topology: a name or an object");
+  auto& o = t.get_object();
+  if (auto* r = o.if_contains("random")) {
+    if (!r->is_object())
+      throw bad_scenario("topology.random: an object {seed, extra_edges}");
+    auto seed = need_int(r->get_object(), "seed", "topology.random");
+    auto extra = r->get_object().if_contains("extra_edges")
+                   ? need_int(r->get_object(), "extra_edges", "topology.random")
+                   : 0;
+    name = "random(seed " + std::to_string(seed) + ", +"
+           + std::to_string(extra) + " edges)";
+    return random_edges(n, static_cast<uint64_t>(seed), static_cast<int>(extra));
+  }
+  auto& list = need(o, "edges", "topology");
+  if (!list.is_array())
+    throw bad_scenario("topology.edges: an array of [a, b] pairs");
+  std::vector<edge> out;
+  for (auto& e : list.get_array()) {
+    if (!e.is_array() || e.get_array().size() != 2)
+      throw bad_scenario("topology.edges: each edge is [a, b]");
+    auto a = node_index(e.get_array()[0], n, "topology.edges");
+    auto b = node_index(e.get_array()[1], n, "topology.edges");
+    if (a == b)
+      throw bad_scenario("topology.edges: a node cannot link to itself");
+    out.emplace_back(a, b);
+  }
+  name = "explicit (" + std::to_string(out.size()) + " edges)";
+  return out;
+}
+
+step parse_step(const json::value& v, int n, std::size_t index) {
+  auto where = "steps[" + std::to_string(index) + "]";
+  if (!v.is_object() || v.get_object().size() != 1)
+    throw bad_scenario(where + ": an object with one key (the step kind)");
+  auto& [key, arg] = *v.get_object().begin();
+  step s;
+  s.name = std::string(key);
+  where += " (" + s.name + ")";
+  static const json::object empty;
+  auto& o = arg.is_object() ? arg.get_object() : empty;
+  auto node = [&] { return node_index(need(o, "node", where), n, where); };
+  if (key == "write" || key == "delete" || key == "check") {
+    s.what = key == "write" ? step::write
+                            : key == "delete" ? step::remove : step::check;
+    s.node = node();
+    s.path = need_string(o, "path", where);
+    if (s.what != step::remove)
+      s.value = json::serialize(need(o, "value", where));
+  } else if (key == "bulk") {
+    auto& who = need(o, "node", where);
+    s.node = who.is_string() && who.get_string() == "all"
+               ? -1
+               : node_index(who, n, where);
+    s.what = step::bulk;
+    s.count = static_cast<int>(need_int(o, "count", where));
+    s.prefix = o.if_contains("prefix") ? need_string(o, "prefix", where)
+                                       : "bulk/";
+    s.value_bytes = o.if_contains("value_bytes")
+                      ? static_cast<int>(need_int(o, "value_bytes", where))
+                      : 32;
+  } else if (key == "wait_converged") {
+    s.what = step::wait_converged;
+    if (o.if_contains("deadline_ms"))
+      s.deadline_ms = need_int(o, "deadline_ms", where);
+  } else if (key == "stop" || key == "crash" || key == "restart") {
+    s.what = key == "stop" ? step::stop
+                           : key == "crash" ? step::crash : step::restart;
+    s.node = node_index(arg, n, where);
+  } else if (key == "partition") {
+    s.what = step::partition;
+    if (!arg.is_array())
+      throw bad_scenario(where + ": an array of groups of node indexes");
+    for (auto& g : arg.get_array()) {
+      if (!g.is_array())
+        throw bad_scenario(where + ": each group is an array of nodes");
+      auto& group = s.groups.emplace_back();
+      for (auto& x : g.get_array())
+        group.push_back(node_index(x, n, where));
+    }
+  } else if (key == "heal") {
+    s.what = step::heal;
+  } else if (key == "check_identical") {
+    s.what = step::check_identical;
+  } else {
+    throw bad_scenario(where + ": unknown step kind");
+  }
+  return s;
+}
+
+} // namespace
+
+bool parse_scenario(const std::string& json_text, scenario& out,
+                    std::string& why) {
+  try {
+    json::error_code ec;
+    auto doc = json::parse(json_text, ec);
+    if (ec)
+      throw bad_scenario("not JSON: " + ec.message());
+    if (!doc.is_object())
+      throw bad_scenario("a scenario is a JSON object");
+    auto& o = doc.get_object();
+    out.nodes = static_cast<int>(need_int(o, "nodes", "scenario"));
+    if (out.nodes < 1 || out.nodes > 200)
+      throw bad_scenario("nodes: from 1 to 200");
+    out.edges = parse_topology(need(o, "topology", "scenario"), out.nodes,
+                               out.topology_name);
+    auto& steps = need(o, "steps", "scenario");
+    if (!steps.is_array())
+      throw bad_scenario("steps: an array");
+    for (std::size_t i = 0; i < steps.get_array().size(); ++i)
+      out.steps.push_back(parse_step(steps.get_array()[i], out.nodes, i));
+    return true;
+  } catch (const bad_scenario& e) {
+    why = e.what();
+    return false;
+  }
+}
+
+} // namespace p2p::sim

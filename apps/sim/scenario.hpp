@@ -1,0 +1,57 @@
+#pragma once
+// A simulation scenario: how many nodes, how they are linked, and the steps
+// to run. Parsed from JSON (see the README's "Simulations") with an error
+// that names the offending step.
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace p2p::sim {
+
+using edge = std::pair<int, int>; // the second node dials the first
+
+struct step {
+  enum kind {
+    write,          // node, path, value
+    remove,         // node, path
+    bulk,           // node (-1: spread over all running nodes), count, prefix, value_bytes
+    wait_converged, // deadline_ms
+    stop,           // node (graceful)
+    crash,          // node (links cut without goodbye)
+    restart,        // node (same port, same db)
+    partition,      // groups
+    heal,
+    check,          // node, path, value ("null": absent or deleted)
+    check_identical,
+  } what = write;
+  std::string name; // as written in the scenario, for the report
+  int node = 0;
+  std::string path;
+  std::string value = "null"; // JSON text
+  int count = 0;
+  std::string prefix;
+  int value_bytes = 0;
+  int64_t deadline_ms = 30000;
+  std::vector<std::vector<int>> groups;
+};
+
+struct scenario {
+  int nodes = 0;
+  std::string topology_name;
+  std::vector<edge> edges;
+  std::vector<step> steps;
+};
+
+/// Parses and validates; on error returns false with `why`.
+bool parse_scenario(const std::string& json_text, scenario& out,
+                    std::string& why);
+
+/// The edges of a named topology: chain, ring, star; random (seed, extra
+/// edges beyond a spanning tree).
+std::vector<edge> chain_edges(int n);
+std::vector<edge> ring_edges(int n);
+std::vector<edge> star_edges(int n);
+std::vector<edge> random_edges(int n, uint64_t seed, int extra);
+
+} // namespace p2p::sim
