@@ -59,6 +59,12 @@ std::string render_metrics(const node_metrics& m, const database& db) {
       "peer-link frame bytes received", m.link_bytes_received.load());
   add(out, "p2p_link_bytes_sent_total", "counter",
       "peer-link frame bytes sent", m.link_bytes_sent.load());
+  add(out, "p2p_sketch_syncs_total", "counter",
+      "first syncs with a peer that sent only what it lacked",
+      m.sketch_syncs.load());
+  add(out, "p2p_sketch_fallbacks_total", "counter",
+      "first syncs whose difference was too large for a sketch",
+      m.sketch_fallbacks.load());
   add(out, "p2p_link_up_total", "counter", "links that came up",
       m.links_up.load());
   add(out, "p2p_link_down_total", "counter", "links that went down",

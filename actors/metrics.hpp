@@ -22,6 +22,8 @@ struct node_metrics {
   std::atomic<uint64_t> duplicates_dropped{0};
   std::atomic<uint64_t> link_bytes_received{0}; // frame payload bytes
   std::atomic<uint64_t> link_bytes_sent{0};
+  std::atomic<uint64_t> sketch_syncs{0};     // first syncs by sketch
+  std::atomic<uint64_t> sketch_fallbacks{0}; // difference too large
   std::atomic<uint64_t> links_up{0};
   std::atomic<uint64_t> links_down{0};
 };

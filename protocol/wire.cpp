@@ -2,6 +2,7 @@
 
 #include "protocol/json_text.hpp"
 #include "protocol/path.hpp"
+#include "protocol/sketch.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
@@ -115,7 +116,13 @@ bool decode_object(const json::object& obj, message& out, std::string& why,
     sync m;
     if (!r.u64("since", m.since))
       return false;
-    out = m;
+    if (obj.if_contains("sketch")) {
+      if (!r.str("sketch", m.sketch))
+        return false;
+      if (!sketch::from_text(m.sketch))
+        return why = "field 'sketch' is not a sketch", false;
+    }
+    out = std::move(m);
     return true;
   }
   if (type == "changes") {
@@ -189,7 +196,10 @@ std::string encode(const hello& m) {
 }
 
 std::string encode(const sync& m) {
-  return "{\"type\":\"sync\",\"since\":" + std::to_string(m.since) + "}";
+  auto out = "{\"type\":\"sync\",\"since\":" + std::to_string(m.since);
+  if (!m.sketch.empty())
+    out += ",\"sketch\":\"" + m.sketch + "\""; // base64: nothing to escape
+  return out + "}";
 }
 
 std::string encode(const ack& m) {

@@ -29,9 +29,12 @@ struct hello {
   std::string epoch; // identifies the database; checkpoints are kept per epoch
 };
 
-/// "Send me your changes after `since`" (your local change sequence).
+/// "Send me your changes after `since`" (your local change sequence). With
+/// since 0 and a `sketch` (sketch.hpp, as text) of what the sender already
+/// holds, "send me only what I lack, then your changes from there".
 struct sync {
   uint64_t since = 0;
+  std::string sketch;
 };
 
 /// A run of the sender's changes: the items, and the sender's change seq

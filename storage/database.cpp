@@ -6,6 +6,7 @@
 #include <cstring>
 #include <mutex>
 #include <random>
+#include <unordered_set>
 
 namespace p2p {
 
@@ -220,6 +221,35 @@ std::vector<stored_record> database::changes_since(
       out.push_back(std::move(*rec));
     if (limit != 0 && out.size() >= limit)
       break;
+  }
+  return out;
+}
+
+std::pair<sketch, uint64_t> database::summarize(std::size_t cells) const {
+  std::pair<sketch, uint64_t> out{sketch(cells), 0};
+  reader r(*this);
+  {
+    lmdb::cursor c(r.txn, changes_);
+    if (c.last())
+      out.second = decode_seq_key(c.key());
+  }
+  lmdb::cursor c(r.txn, records_);
+  for (bool ok = c.first(); ok; ok = c.next())
+    if (auto v = view_record(c.value()))
+      out.first.add(record_element(c.key(), v->time, v->origin));
+  return out;
+}
+
+std::vector<update>
+database::find_elements(const std::vector<uint64_t>& elements) const {
+  std::unordered_set<uint64_t> wanted(elements.begin(), elements.end());
+  std::vector<update> out;
+  reader r(*this);
+  lmdb::cursor c(r.txn, records_);
+  for (bool ok = c.first(); ok && out.size() < wanted.size(); ok = c.next()) {
+    auto v = view_record(c.value());
+    if (v && wanted.count(record_element(c.key(), v->time, v->origin)))
+      out.push_back(decode_record(c.key(), c.value())->u);
   }
   return out;
 }

@@ -10,12 +10,14 @@
 //            written in the same transaction as the changes it covers.
 // Writes go through apply() from one thread at a time (the store actor).
 // Reads are lock-free MVCC snapshots any thread may take.
+#include "protocol/sketch.hpp"
 #include "protocol/update.hpp"
 #include "storage/record.hpp"
 
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -77,6 +79,13 @@ public:
   /// them (0: no limit) and, past the first, at most about `max_bytes`.
   std::vector<stored_record> changes_since(uint64_t seq, std::size_t limit,
                                            std::size_t max_bytes = 0) const;
+
+  /// A sketch (sketch.hpp) of every record, tombstones included, and the
+  /// change seq it reflects, from one snapshot.
+  std::pair<sketch, uint64_t> summarize(std::size_t cells) const;
+
+  /// The records whose record_element() is in `elements`.
+  std::vector<update> find_elements(const std::vector<uint64_t>& elements) const;
 
   uint64_t last_seq() const;
   hlc_time max_time() const;

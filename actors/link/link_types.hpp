@@ -26,7 +26,7 @@ typename Inspector::result_type inspect(Inspector& f, hello& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sync& x) {
-  return f(caf::meta::type_name("sync"), x.since);
+  return f(caf::meta::type_name("sync"), x.since, x.sketch);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, changes& x) {

@@ -2,6 +2,7 @@
 
 #include "actors/link/ws_link.hpp"
 #include "actors/metrics.hpp"
+#include "protocol/sketch.hpp"
 #include "storage/database.hpp"
 
 #include <caf/all.hpp>
@@ -52,9 +53,35 @@ void back_off(self_ptr self) {
   self->delayed_send(self, delay, retry_atom::value);
 }
 
+/// Sends what the sketch said the other node lacks, in runs; the last run
+/// carries the log position the sketch reflects, the other node's new
+/// checkpoint.
+bool pump_backlog(self_ptr self) {
+  auto& st = self->state;
+  while (!st.backlog.empty() && st.in_flight < send_window) {
+    wire::changes run;
+    std::size_t bytes = 0;
+    while (!st.backlog.empty() && run.items.size() < run_items
+           && bytes < run_bytes) {
+      bytes += st.backlog.front().value.size() + st.backlog.front().path.size();
+      run.items.push_back(std::move(st.backlog.front()));
+      st.backlog.pop_front();
+    }
+    if (st.backlog.empty())
+      run.upto = st.sent_upto = st.cursor;
+    st.row.updates_sent += run.items.size();
+    st.deps.metrics->updates_forwarded.fetch_add(run.items.size());
+    ++st.in_flight;
+    self->send(st.deps.bridge, send_atom::value, st.link_id, std::move(run));
+  }
+  return st.backlog.empty();
+}
+
 /// Sends runs of our change log from the cursor while the window allows.
 void pump(self_ptr self) {
   auto& st = self->state;
+  if (!pump_backlog(self))
+    return st.publish_row();
   while (st.streaming && st.in_flight < send_window) {
     auto recs = st.deps.db->changes_since(st.cursor, run_items, run_bytes);
     if (recs.empty())
@@ -68,14 +95,47 @@ void pump(self_ptr self) {
         continue;
       run.items.push_back(std::move(rec.u));
     }
-    if (run.items.empty())
+    // Nothing the other node lacks in this run. Now and then, and at least
+    // once, send it anyway (empty) so its checkpoint moves: else, at the
+    // next connect, it has none and asks with a sketch.
+    if (run.items.empty()
+        && !(st.sent_upto == 0 || st.cursor - st.sent_upto >= 4096))
       continue;
+    st.sent_upto = run.upto;
     st.row.updates_sent += run.items.size();
     st.deps.metrics->updates_forwarded.fetch_add(run.items.size());
     ++st.in_flight;
     self->send(st.deps.bridge, send_atom::value, st.link_id, std::move(run));
   }
   st.publish_row();
+}
+
+/// The other node sent a sketch of what it holds: subtract it from ours
+/// and queue just the records it lacks, then stream the log from the
+/// position our sketch reflects. If the difference is too large to decode,
+/// stream the whole log instead.
+void reconcile(self_ptr self, const std::string& text) {
+  auto& st = self->state;
+  auto theirs = sketch::from_text(text);
+  if (!theirs)
+    return;
+  auto [mine, position] = st.deps.db->summarize(theirs->cells());
+  mine.subtract(*theirs);
+  std::vector<uint64_t> they_lack, we_lack;
+  if (!mine.decode(they_lack, we_lack)) {
+    st.deps.metrics->sketch_fallbacks.fetch_add(1);
+    return; // cursor stays 0: everything
+  }
+  st.deps.metrics->sketch_syncs.fetch_add(1);
+  auto records = st.deps.db->find_elements(they_lack);
+  st.backlog.assign(std::make_move_iterator(records.begin()),
+                    std::make_move_iterator(records.end()));
+  st.cursor = position;
+  if (st.backlog.empty() && position > 0) { // nothing lacking: checkpoint only
+    st.sent_upto = position;
+    self->send(st.deps.bridge, send_atom::value, st.link_id,
+               wire::changes{{}, position});
+  }
 }
 
 void link_lost(self_ptr self, const std::string& reason) {
@@ -87,6 +147,7 @@ void link_lost(self_ptr self, const std::string& reason) {
   }
   st.up = false;
   st.streaming = false;
+  st.backlog.clear();
   st.in_flight = 0;
   st.link_id = 0;
   st.row.last_error = reason;
@@ -120,9 +181,15 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       st.row.last_error.clear();
       st.deps.metrics->links_up.fetch_add(1);
       set_state(self, "up");
-      // Catch-up: ask for everything after what we applied from this db.
+      // Catch-up: ask for everything after what we applied from this db;
+      // from a db we never synced with, send a sketch of what we hold so
+      // that it sends only what we lack.
+      wire::sync request{st.deps.db->checkpoint(h.epoch), {}};
+      if (request.since == 0 && st.deps.db->last_seq() > 0)
+        request.sketch = st.deps.db->summarize(sketch::default_cells)
+                           .first.to_text();
       self->send(st.deps.bridge, send_atom::value, st.link_id,
-                 wire::sync{st.deps.db->checkpoint(h.epoch)});
+                 std::move(request));
       st.row.url = st.url;
       self->send(st.deps.router, peer_up_atom::value, peer_actor{self});
     },
@@ -130,7 +197,11 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       auto& st = self->state;
       st.cursor = s.since;
       st.in_flight = 0;
+      st.sent_upto = s.since;
+      st.backlog.clear();
       st.streaming = true;
+      if (s.since == 0 && !s.sketch.empty())
+        reconcile(self, s.sketch);
       pump(self);
     },
     [self](wire::changes& c) {

@@ -16,6 +16,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <random>
 #include <string>
@@ -50,8 +51,10 @@ struct peer_state {
 
   // Sending our change log.
   bool streaming = false;
-  uint64_t cursor = 0; // our change seq sent (or skipped) through
+  uint64_t cursor = 0;    // our change seq sent (or skipped) through
+  uint64_t sent_upto = 0; // the last `upto` sent
   int in_flight = 0;   // runs sent, not yet acknowledged
+  std::deque<update> backlog; // what a sketch said the other node lacks
 
   // Reconnecting.
   std::chrono::milliseconds backoff{0};

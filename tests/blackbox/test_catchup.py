@@ -33,6 +33,26 @@ class RestartCatchUpTest(ClusterTestCase):
                         f"catch-up of 30 changes took {missed_bytes} bytes; the first sync of 300 took "
                         f"{first_sync_bytes}: catch-up must grow with what was missed, not the store")
 
+    def test_node_back_through_a_different_peer_gets_only_what_it_missed(self):
+        n0, n1, n2 = nodes = self.start_topology(3, [(0, 1), (0, 2)], "moved")  # n1, n2 dial n0
+        expected = {f"moved/k{i:03d}": {"v": 0, "pad": PAD} for i in range(300)}
+        put_many(n0, sorted(expected.items()))
+        wait_converged(nodes, expected)
+        first_sync_bytes = n2.metrics()["p2p_link_bytes_received_total"]
+        self.assertEqual(n2.stop(), 0, n2.log_tail())
+        for i in range(0, 300, 30):  # 10 changes while n2 is away
+            self.put_ok(n0, f"moved/k{i:03d}", {"v": 1})
+            expected[f"moved/k{i:03d}"] = {"v": 1}
+        wait_converged([n0, n1], expected)
+        n2.args = ["--peer", n1.url]  # back, linked to n1 instead of n0: no checkpoint for it
+        n2.restart(same_port=True)
+        wait_converged(nodes, expected, what="n2 to catch up through its new peer")
+        got = n2.metrics()["p2p_link_bytes_received_total"]
+        self.assertLess(got, first_sync_bytes / 4,
+                        f"catch-up of 10 changes through a new peer took {got} bytes; the first "
+                        f"sync of 300 took {first_sync_bytes}")
+        self.assertGreaterEqual(n1.metrics()["p2p_sketch_syncs_total"], 1)
+
     def test_delete_made_while_node_was_down_is_caught_up(self):
         n0, n1, n2 = nodes = self.start_topology(3, chain(3), "deldown")
         for key in ("deldown/a", "deldown/b", "deldown/c"):

@@ -1,3 +1,4 @@
+#include "protocol/sketch.hpp"
 #include "protocol/wire.hpp"
 
 #include <doctest/doctest.h>
@@ -77,4 +78,16 @@ TEST_CASE("wire: far-future stamps are refused, deep values accepted") {
   std::string deep = std::string(31, '[') + "1" + std::string(31, ']');
   update d{"d", deep, hlc_from_ms(now), "ab"};
   CHECK(wire::decode(wire::encode_changes({&d}, 1), m, why, now));
+}
+
+TEST_CASE("wire: a sync may carry a sketch, which must be one") {
+  wire::message m;
+  std::string why;
+  sketch sk;
+  sk.add(42);
+  REQUIRE(wire::decode(wire::encode(wire::sync{0, sk.to_text()}), m, why));
+  CHECK(std::get<wire::sync>(m).sketch == sk.to_text());
+  CHECK_FALSE(decode_error(R"({"type":"sync","since":0,"sketch":"not base64!"})")
+                .empty());
+  CHECK_FALSE(decode_error(R"({"type":"sync","since":0,"sketch":5})").empty());
 }
