@@ -15,8 +15,6 @@ namespace {
 
 using self_ptr = router_actor::stateful_pointer<router_state>;
 
-constexpr auto store_timeout = std::chrono::seconds(30);
-
 /// Tells the peers, once per burst of commits, that the change log grew.
 void log_grew(self_ptr self) {
   auto& st = self->state;
@@ -26,23 +24,65 @@ void log_grew(self_ptr self) {
   self->send(self, caf::flush_atom::value);
 }
 
-/// Applies a locally made update and answers `rp` once it is durable.
-void write_local(self_ptr self, update u,
-                 caf::typed_response_promise<update> rp) {
+using write_done = std::function<void(caf::expected<update>)>;
+
+/// Applies a locally made update and calls `done` once it is durable. The
+/// store always answers (on exit it commits what is queued first), so the
+/// request needs no timeout, which spares the clock a timer per write.
+void write_local(self_ptr self, update u, write_done done) {
   auto& st = self->state;
-  self->request(st.store, store_timeout, apply_atom::value,
+  self->request(st.store, caf::infinite, apply_atom::value,
                 write_batch{{u}, {}, {}, 0})
     .then(
-      [self, u, rp](std::vector<uint64_t>& seqs) mutable {
+      [self, u, done](std::vector<uint64_t>& seqs) mutable {
         if (!seqs.empty() && seqs[0] != 0) {
           self->state.metrics->writes.fetch_add(1);
           self->send(self->state.subscriptions, publish_atom::value,
                      change{u, seqs[0]});
           log_grew(self);
         }
-        rp.deliver(std::move(u));
+        done(std::move(u));
       },
-      [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      [done](caf::error& err) { done(std::move(err)); });
+}
+
+/// Validates and stamps a local put or delete; an error says why not.
+caf::expected<update> make_local(self_ptr self, bool is_delete,
+                                 std::string path, const std::string& json) {
+  if (auto err = path_error(path); !err.empty())
+    return make_error(p2p_errc::invalid_path, err);
+  auto& st = self->state;
+  std::string value = "null";
+  if (is_delete) {
+    auto current = st.db->get(path);
+    if (!current || current->u.is_tombstone())
+      return make_error(p2p_errc::not_found, "not found");
+  } else {
+    std::string why;
+    value = canonical_json(json, why);
+    if (value.empty())
+      return make_error(p2p_errc::invalid_value, why);
+  }
+  return update{std::move(path), std::move(value), st.clock.now(), st.node_id};
+}
+
+/// The typed API's put and delete: the same, answered through a promise.
+caf::typed_response_promise<update>
+write_for_promise(self_ptr self, bool is_delete, std::string path,
+                  const std::string& json) {
+  auto rp = self->make_response_promise<update>();
+  auto deliver = [rp](caf::expected<update> result) mutable {
+    if (result)
+      rp.deliver(std::move(*result));
+    else
+      rp.deliver(result.error());
+  };
+  auto u = make_local(self, is_delete, std::move(path), json);
+  if (!u)
+    deliver(std::move(u));
+  else
+    write_local(self, std::move(*u), std::move(deliver));
+  return rp;
 }
 
 } // namespace
@@ -68,7 +108,7 @@ caf::typed_response_promise<uint64_t> apply_remote(self_ptr self,
   }
   batch.updates = std::move(fresh);
   auto updates = batch.updates; // kept to publish after the commit
-  self->request(st.store, store_timeout, apply_atom::value, std::move(batch))
+  self->request(st.store, caf::infinite, apply_atom::value, std::move(batch))
     .then(
       [self, rp, updates = std::move(updates)](
         std::vector<uint64_t>& seqs) mutable {
@@ -113,30 +153,18 @@ router_actor::behavior_type router_impl(self_ptr self, router_deps deps) {
   return {
     [self](put_atom, std::string& path,
            std::string& json) -> caf::typed_response_promise<update> {
-      auto rp = self->make_response_promise<update>();
-      if (auto err = path_error(path); !err.empty())
-        return rp.deliver(make_error(p2p_errc::invalid_path, err)), rp;
-      std::string why;
-      auto value = canonical_json(json, why);
-      if (value.empty())
-        return rp.deliver(make_error(p2p_errc::invalid_value, why)), rp;
-      auto& st = self->state;
-      update u{std::move(path), std::move(value), st.clock.now(), st.node_id};
-      write_local(self, std::move(u), rp);
-      return rp;
+      return write_for_promise(self, false, std::move(path), json);
     },
     [self](delete_atom,
            std::string& path) -> caf::typed_response_promise<update> {
-      auto rp = self->make_response_promise<update>();
-      if (auto err = path_error(path); !err.empty())
-        return rp.deliver(make_error(p2p_errc::invalid_path, err)), rp;
-      auto& st = self->state;
-      auto current = st.db->get(path);
-      if (!current || current->u.is_tombstone())
-        return rp.deliver(make_error(p2p_errc::not_found, "not found")), rp;
-      update u{std::move(path), "null", st.clock.now(), st.node_id};
-      write_local(self, std::move(u), rp);
-      return rp;
+      return write_for_promise(self, true, std::move(path), {});
+    },
+    [self](write_command& cmd) {
+      auto u = make_local(self, cmd.is_delete, std::move(cmd.path), cmd.json);
+      if (!u)
+        cmd.done(std::move(u));
+      else
+        write_local(self, std::move(*u), std::move(cmd.done));
     },
     [self](get_atom, const std::string& path) -> caf::result<update> {
       if (auto err = path_error(path); !err.empty())

@@ -11,9 +11,12 @@
 #include "protocol/hlc.hpp"
 #include "protocol/seen_cache.hpp"
 
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/expected.hpp>
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +24,17 @@
 namespace p2p {
 
 class database;
+
+/// A write from a caller that is not an actor (an HTTP session): the router
+/// answers by calling `done` (on the router's thread; it must only hand the
+/// result on) instead of replying, which saves a short-lived actor and a
+/// request timeout per write.
+struct write_command {
+  bool is_delete = false;
+  std::string path;
+  std::string json; // the value, for a put
+  std::function<void(caf::expected<update>)> done;
+};
 struct node_metrics;
 
 /// put (path, JSON text) -> the stamped update, once durable;
@@ -28,6 +42,7 @@ struct node_metrics;
 /// get (path) -> the live update, or error not_found;
 /// scan (prefix, limit; 0 = all) -> live updates in path order;
 /// subscribe (prefix, who) -> id; unsubscribe (id).
+/// write_command: a put or delete answered through a callback;
 /// remote (batch from a peer) -> how many changed the store; peer_up (who):
 /// tell `who` whenever the change log grows; flush: internal.
 using router_actor = caf::typed_actor<
@@ -37,6 +52,7 @@ using router_actor = caf::typed_actor<
   caf::replies_to<scan_atom, std::string, uint64_t>::with<std::vector<update>>,
   caf::replies_to<subscribe_atom, std::string, subscriber_actor>::with<uint64_t>,
   caf::reacts_to<unsubscribe_atom, uint64_t>,
+  caf::reacts_to<write_command>,
   caf::replies_to<remote_atom, write_batch>::with<uint64_t>,
   caf::reacts_to<peer_up_atom, peer_actor>,
   caf::reacts_to<caf::flush_atom>>;
@@ -67,3 +83,5 @@ router_impl(router_actor::stateful_pointer<router_state> self,
             router_deps deps);
 
 } // namespace p2p
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(p2p::write_command)

@@ -16,8 +16,6 @@ namespace http = boost::beast::http;
 
 namespace {
 
-constexpr auto router_timeout = std::chrono::seconds(30);
-
 struct request_meta {
   unsigned version;
   bool keep_alive;
@@ -49,18 +47,21 @@ unsigned status_for(const caf::error& err) {
   return 503;
 }
 
-/// Asks the router without blocking: a short-lived actor makes the request
-/// and lives until the reply (or the timeout) arrives.
-template <class OnOk, class... Ts>
-void ask_router(const api_context& ctx, request_meta m, reply_fn reply,
-                OnOk on_ok, Ts... xs) {
-  auto router = ctx.router;
-  ctx.system->spawn([=](caf::event_based_actor* self) {
-    self->request(router, router_timeout, xs...)
-      .then(on_ok, [m, reply](caf::error& err) {
-        reply(respond_error(status_for(err), error_message(err), m));
-      });
-  });
+/// Hands a write to the router without blocking; the router calls back (on
+/// its thread) once the write is durable, and `on_ok` builds the answer.
+template <class OnOk>
+void write_through_router(const api_context& ctx, bool is_delete,
+                          std::string path, std::string json, request_meta m,
+                          reply_fn reply, OnOk on_ok) {
+  auto done = [m, reply, on_ok](caf::expected<update> result) {
+    if (result)
+      on_ok(*result);
+    else
+      reply(respond_error(status_for(result.error()),
+                          error_message(result.error()), m));
+  };
+  caf::anon_send(ctx.router, write_command{is_delete, std::move(path),
+                                           std::move(json), std::move(done)});
 }
 
 void get_value(const api_context& ctx, const std::string& path,
@@ -103,25 +104,23 @@ void put_value(const api_context& ctx, std::string path,
     return reply(respond_error(
       400, "paths under 'scan' are reserved (GET /api/scan/... is the scan)",
       m));
-  ask_router(
-    ctx, m, reply,
-    [m, reply](update& u) { reply(respond(200, to_json(u), m)); },
-    put_atom::value, std::move(path), body);
+  write_through_router(ctx, false, std::move(path), body, m, reply,
+                       [m, reply](const update& u) {
+                         reply(respond(200, to_json(u), m));
+                       });
 }
 
 void delete_value(const api_context& ctx, std::string path, request_meta m,
                   reply_fn reply) {
   if (auto err = path_error(path); !err.empty())
     return reply(respond_error(400, err, m));
-  ask_router(
-    ctx, m, reply,
-    [m, reply](update& u) {
+  write_through_router(
+    ctx, true, std::move(path), {}, m, reply, [m, reply](const update& u) {
       std::string body = "{\"success\":true,\"path\":";
       append_json_string(body, u.path);
       body += ",\"timestamp\":" + std::to_string(wall_ms_of(u.time)) + "}";
       reply(respond(200, std::move(body), m));
-    },
-    delete_atom::value, std::move(path));
+    });
 }
 
 bool custom_route_matches(const custom_route& r, std::string_view path) {

@@ -38,7 +38,8 @@ private:
     parser_;
   std::shared_ptr<const api_context> ctx_;
   std::weak_ptr<boost::asio::io_context> ioc_;
-  std::shared_ptr<http_response> res_;
+  std::shared_ptr<http_response> res_; // an error answer being written
+  std::string out_;                    // the answer being written
   std::array<char, 4096> drain_buf_;
 };
 
