@@ -93,6 +93,9 @@ P2PServer::P2PServer(server_options options) : impl_(std::make_unique<impl>()) {
   impl_->options = std::move(options);
   impl_->own_config = std::make_unique<caf::actor_system_config>();
   impl_->own_config->set("scheduler.max-threads", 2);
+  // Sharing: idle workers wait on a condition variable instead of polling
+  // (work stealing polls and sleeps), which costs less on a 2-core box.
+  impl_->own_config->set("scheduler.policy", caf::atom("sharing"));
   impl_->own_system = std::make_unique<caf::actor_system>(*impl_->own_config);
   impl_->system = impl_->own_system.get();
 }

@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
   {
     caf::actor_system_config cfg;
     cfg.set("scheduler.max-threads", 2);
+    cfg.set("scheduler.policy", caf::atom("sharing"));
     caf::actor_system sys{cfg};
     p2p::sim::runner run(sys, sc, workdir.string());
     std::printf("scenario %s: %d nodes, topology %s, %zu links, %zu steps\n",
