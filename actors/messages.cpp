@@ -1,5 +1,6 @@
 #include "actors/messages.hpp"
 
+#include <caf/make_message.hpp>
 #include <caf/message.hpp>
 
 namespace p2p {

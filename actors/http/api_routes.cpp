@@ -207,7 +207,15 @@ void route_request(const api_context& ctx, const http_request& req,
         continue;
       web_request wr{std::string(req.method_string()),
                      std::string(req.target()), req.body()};
-      auto out = r.handler(wr);
+      web_response out;
+      try {
+        out = r.handler(wr);
+      } catch (const std::exception& e) {
+        return reply(respond_error(500, std::string("route failed: ") + e.what(),
+                                   m));
+      }
+      if (out.status < 100 || out.status > 599)
+        return reply(respond_error(500, "route gave a bad status", m));
       return reply(respond(static_cast<unsigned>(out.status),
                            std::move(out.body), m, out.content_type.c_str()));
     }

@@ -6,6 +6,11 @@
 #include <caf/all.hpp>
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -40,7 +45,58 @@ struct inbox {
   }
 };
 
+/// One HTTP/1.1 request over a plain socket; returns the whole answer.
+std::string http_exchange(uint16_t port, const std::string& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0
+      && ::send(fd, request.data(), request.size(), 0)
+           == static_cast<ssize_t>(request.size())) {
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+      out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
 } // namespace
+
+TEST_CASE("facade: custom HTTP routes, like the seed's app") {
+  test_dir dir;
+  P2PServer server(options_in(dir));
+  server.route("GET", "/hello", [](const web_request& req) {
+    return web_response{200, "text/plain", "hi from " + req.target};
+  });
+  server.route("POST", "/echo/", [](const web_request& req) {
+    return web_response{201, "application/json", req.body};
+  });
+  server.start();
+  auto hello = http_exchange(server.port(), "GET /hello?x=1 HTTP/1.1\r\n"
+                                            "Host: t\r\nConnection: close\r\n\r\n");
+  CHECK(hello.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(hello.find("Content-Type: text/plain") != std::string::npos);
+  CHECK(hello.find("hi from /hello?x=1") != std::string::npos);
+  auto echo = http_exchange(server.port(),
+                            "POST /echo/a/b HTTP/1.1\r\nHost: t\r\n"
+                            "Content-Length: 7\r\nConnection: close\r\n\r\n"
+                            "{\"a\":1}");
+  CHECK(echo.rfind("HTTP/1.1 201", 0) == 0);
+  CHECK(echo.find("{\"a\":1}") != std::string::npos);
+  // Built-in routes keep precedence; unknown ones stay 404.
+  auto health = http_exchange(server.port(), "GET /health HTTP/1.1\r\n"
+                                             "Host: t\r\nConnection: close\r\n\r\n");
+  CHECK(health.find("\"ok\":true") != std::string::npos);
+  auto none = http_exchange(server.port(), "GET /nope HTTP/1.1\r\n"
+                                           "Host: t\r\nConnection: close\r\n\r\n");
+  CHECK(none.rfind("HTTP/1.1 404", 0) == 0);
+}
 
 TEST_CASE("facade: put, get, del, scan as the seed's API") {
   test_dir dir;
