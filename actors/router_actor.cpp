@@ -102,7 +102,7 @@ caf::typed_response_promise<uint64_t> apply_remote(self_ptr self,
       st.metrics->duplicates_dropped.fetch_add(1);
       continue;
     }
-    st.seen.insert(std::move(key));
+    st.seen.insert(key);
     st.clock.observe(u.time);
     fresh.push_back(std::move(u));
   }

@@ -1,18 +1,17 @@
 #include "protocol/seen_cache.hpp"
 
+#include "protocol/sketch.hpp"
+
 namespace p2p {
 
-std::string seen_cache::key(std::string_view origin, hlc_time time) {
-  std::string k(origin);
-  k += ':';
-  k += std::to_string(time);
-  return k;
+uint64_t seen_cache::key(std::string_view origin, hlc_time time) {
+  return record_element({}, time, origin);
 }
 
-void seen_cache::insert(std::string k) {
+void seen_cache::insert(uint64_t k) {
   if (capacity_ == 0 || !set_.insert(k).second)
     return;
-  order_.push_back(std::move(k));
+  order_.push_back(k);
   if (order_.size() > capacity_) {
     set_.erase(order_.front());
     order_.pop_front();

@@ -6,7 +6,6 @@
 
 #include <cstddef>
 #include <deque>
-#include <string>
 #include <string_view>
 #include <unordered_set>
 
@@ -17,14 +16,15 @@ public:
   explicit seen_cache(std::size_t capacity) : capacity_(capacity) {
   }
 
-  /// The id of an update: its origin and stamp.
-  static std::string key(std::string_view origin, hlc_time time);
+  /// The id of an update, its origin and stamp, hashed to 64 bits (an
+  /// entry costs ~40 bytes instead of a string's ~100).
+  static uint64_t key(std::string_view origin, hlc_time time);
 
-  bool contains(const std::string& k) const {
+  bool contains(uint64_t k) const {
     return set_.count(k) != 0;
   }
 
-  void insert(std::string k);
+  void insert(uint64_t k);
 
   std::size_t size() const {
     return set_.size();
@@ -32,8 +32,8 @@ public:
 
 private:
   std::size_t capacity_;
-  std::unordered_set<std::string> set_;
-  std::deque<std::string> order_;
+  std::unordered_set<uint64_t> set_;
+  std::deque<uint64_t> order_;
 };
 
 } // namespace p2p

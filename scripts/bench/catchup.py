@@ -2,7 +2,7 @@
 held S entries (S = 1,000 and 100,000), coming back through the same peer and through a
 different one; and the time for a brand-new node to receive 100,000 entries.
 Usage: python3 catchup.py NODE_CMD [--sizes 1000,100000] [--missed 100]"""
-import argparse, json, os, sys, time
+import argparse, json, os, sys, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sync  # noqa: E402  (also puts tests/blackbox on the path)
@@ -71,18 +71,66 @@ def run(size, missed):
             n.cleanup()
 
 
+def anon_mb(node):
+    """Anonymous (heap) memory: RSS without LMDB's file-backed map pages."""
+    with open(f"/proc/{node.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) / 1024
+    return 0
+
+
+class PeakSampler(threading.Thread):
+    def __init__(self, nodes):
+        super().__init__(daemon=True)
+        self.nodes, self.peak, self.stop = nodes, [0.0] * len(nodes), threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            for i, n in enumerate(self.nodes):
+                try:
+                    self.peak[i] = max(self.peak[i], anon_mb(n))
+                except OSError:
+                    pass
+            time.sleep(0.01)
+
+
 def new_node_time(size):
+    """A new node joins a node holding `size` entries while that node keeps taking writes."""
     a = harness.Node("a")
     try:
         sync.write_keys(a, size)
         wait_entries(a, size)
+        rss_before = anon_mb(a)
+        stop, live = threading.Event(), []
+
+        def writer():  # the network keeps taking writes during the join
+            while not stop.is_set():
+                status, _ = a.put(f"live/{len(live)}", {"n": len(live)})
+                assert status == 200
+                live.append(1)
+        t = threading.Thread(target=writer)
+        t.start()
         t0 = time.monotonic()
-        n = harness.Node("new", peers=[a.url])
+        n = harness.Node("new", peers=[a.url], start=False)
+        n.start()
+        sampler = PeakSampler([a, n])
+        sampler.start()
         wait_entries(n, size)
         took = time.monotonic() - t0
-        return took, metric(n, "p2p_link_bytes_received_total")
+        stop.set()
+        t.join()
+        sampler.stop.set()
+        sampler.join()
+        harness.wait_until(lambda: count(n, "live/") == len(live), 60, what="live writes")
+        return (took, metric(n, "p2p_link_bytes_received_total"), len(live),
+                rss_before, sampler.peak[0], sampler.peak[1])
     finally:
         a.cleanup()
+
+
+def count(node, prefix):
+    return len(json.loads(node.request("GET", "/api/scan/" + prefix)[2]))
 
 
 def main():
@@ -99,9 +147,11 @@ def main():
             print(f"  S={size:>7}  via {via:14}  received {got:>10} B  records {want:>7} B  "
                   f"ratio {got / want:7.2f}  (caught up in {took:.2f} s)")
     biggest = max(int(x) for x in a.sizes.split(","))
-    took, got = new_node_time(biggest)
+    took, got, live, rss0, rss_a, rss_n = new_node_time(biggest)
     print(f"a new node received {biggest} entries in {took:.2f} s ({got / 1e6:.1f} MB, "
-          f"{biggest / took:.0f} entries/s)")
+          f"{biggest / took:.0f} entries/s) while the source took {live} more writes;")
+    print(f"  peak anonymous memory (RSS minus LMDB's mapped file): source {rss_a:.1f} MB "
+          f"(before the join {rss0:.1f} MB), new node {rss_n:.1f} MB")
 
 
 if __name__ == "__main__":

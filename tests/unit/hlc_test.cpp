@@ -70,3 +70,15 @@ TEST_CASE("the clock saturates instead of wrapping") {
   CHECK(clock.now() == UINT64_MAX);
   CHECK(clock.now() == UINT64_MAX);
 }
+
+#include "protocol/seen_cache.hpp"
+
+TEST_CASE("the seen cache forgets its oldest ids past its capacity") {
+  seen_cache seen(3);
+  for (hlc_time t = 1; t <= 4; ++t)
+    seen.insert(seen_cache::key("ab", t));
+  CHECK(seen.size() == 3);
+  CHECK_FALSE(seen.contains(seen_cache::key("ab", 1)));
+  CHECK(seen.contains(seen_cache::key("ab", 4)));
+  CHECK_FALSE(seen.contains(seen_cache::key("cd", 4))); // origin counts
+}
