@@ -6,6 +6,7 @@
 #include "actors/metrics.hpp"
 #include "actors/store_actor.hpp"
 #include "protocol/path.hpp"
+#include "protocol/wire.hpp"
 #include "storage/database.hpp"
 
 #include <caf/all.hpp>
@@ -24,15 +25,6 @@ subscriber_actor::behavior_type call_back(
   return {
     [callback](const change& c) { callback(c.u.value, c.u.path); },
   };
-}
-
-bool is_hex_id(const std::string& id) {
-  if (id.empty() || id.size() > 64)
-    return false;
-  for (char c : id)
-    if (!std::isxdigit(static_cast<unsigned char>(c)))
-      return false;
-  return true;
 }
 
 } // namespace
@@ -114,7 +106,7 @@ void P2PServer::start() {
   auto& d = *impl_;
   if (d.running)
     return;
-  if (!d.options.id.empty() && !is_hex_id(d.options.id))
+  if (!d.options.id.empty() && !wire::is_hex_id(d.options.id))
     throw p2p_error("id must be 1 to 64 hex digits");
   try {
     d.db = std::make_shared<database>(d.options.db_path);
