@@ -262,6 +262,8 @@ node_stats P2PServer::stats() const {
   auto& d = *impl_;
   node_stats s;
   s.entries = d.db ? d.db->live_entries() : 0;
+  s.writes = d.metrics.writes.load();
+  s.commits = d.metrics.commits.load();
   s.updates_sent = d.metrics.updates_forwarded.load();
   s.updates_received = d.metrics.updates_received.load();
   s.link_bytes_sent = d.metrics.link_bytes_sent.load();

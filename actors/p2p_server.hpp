@@ -48,6 +48,8 @@ struct server_options {
 /// Counters of one node, for simulations and tests (as in /metrics).
 struct node_stats {
   uint64_t entries = 0;           // live entries in the store
+  uint64_t writes = 0;            // local writes applied
+  uint64_t commits = 0;           // store transactions
   uint64_t updates_sent = 0;      // updates streamed to peers
   uint64_t updates_received = 0;  // updates received from peers
   uint64_t link_bytes_sent = 0;

@@ -97,12 +97,10 @@ caf::typed_response_promise<uint64_t> apply_remote(self_ptr self,
   std::vector<update> fresh;
   fresh.reserve(batch.updates.size());
   for (auto& u : batch.updates) {
-    auto key = seen_cache::key(u.origin, u.time);
-    if (st.seen.contains(key)) {
+    if (st.seen.contains(seen_cache::key(u.origin, u.time))) {
       st.metrics->duplicates_dropped.fetch_add(1);
       continue;
     }
-    st.seen.insert(key);
     st.clock.observe(u.time);
     fresh.push_back(std::move(u));
   }
@@ -113,6 +111,10 @@ caf::typed_response_promise<uint64_t> apply_remote(self_ptr self,
       [self, rp, updates = std::move(updates)](
         std::vector<uint64_t>& seqs) mutable {
         auto& st = self->state;
+        // Seen only once durable: a failed commit must not make the retry
+        // look like a duplicate.
+        for (const auto& u : updates)
+          st.seen.insert(seen_cache::key(u.origin, u.time));
         uint64_t applied = 0;
         for (std::size_t i = 0; i < seqs.size() && i < updates.size(); ++i) {
           if (seqs[i] == 0) {
@@ -195,8 +197,11 @@ router_actor::behavior_type router_impl(self_ptr self, router_deps deps) {
       return apply_remote(self, std::move(batch));
     },
     [self](peer_up_atom, peer_actor& who) {
+      auto& peers = self->state.peers;
+      if (std::find(peers.begin(), peers.end(), who) != peers.end())
+        return; // an outbound peer says so again at every reconnect
       self->monitor(who);
-      self->state.peers.push_back(std::move(who));
+      peers.push_back(std::move(who));
     },
     [self](caf::flush_atom) {
       auto& st = self->state;

@@ -81,14 +81,23 @@ void sketch::subtract(const sketch& other) {
 bool sketch::decode(std::vector<uint64_t>& mine,
                     std::vector<uint64_t>& theirs) const {
   auto work = cells_;
+  auto part = work.size() / hash_count;
+  // A difference larger than the table cannot decode; the bound also ends
+  // the loop on a crafted sketch.
+  std::size_t budget = work.size();
   bool progress = true;
   while (progress) {
     progress = false;
     for (std::size_t i = 0; i < work.size(); ++i) {
       auto c = work[i];
       bool plus = c.count == 1, minus = c.count == uint16_t(-1);
-      if (!(plus || minus) || check_of(c.key) != c.check)
+      // Pure: one element, whose check matches, and which hashes to this
+      // very cell (a forged cell elsewhere would never empty out).
+      if (!(plus || minus) || check_of(c.key) != c.check
+          || index(c.key, static_cast<int>(i / part)) != i)
         continue;
+      if (budget-- == 0)
+        return false;
       (plus ? mine : theirs).push_back(c.key);
       auto check = check_of(c.key);
       for (int h = 0; h < hash_count; ++h) { // peel it off everywhere

@@ -2,7 +2,6 @@
 
 #include "storage/lmdb.hpp"
 
-#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <random>
@@ -156,16 +155,6 @@ database::try_apply(const std::vector<write_batch>& batches) {
   }
   write_u64(t, meta_, max_time_key, max_time);
   write_u64(t, meta_, live_key, live);
-  // Updates from peers need not wait for the meta page's flush: an OS crash
-  // can then undo this transaction (never corrupt the db), and its changes
-  // come again, since the checkpoint that covers them is undone with them.
-  // A local write is acknowledged to a client, so it gets both flushes.
-  bool all_remote = std::all_of(batches.begin(), batches.end(),
-                                [](const write_batch& b) {
-                                  return !b.from.empty();
-                                });
-  lmdb::check(mdb_env_set_flags(env_->get(), MDB_NOMETASYNC, all_remote ? 1 : 0),
-              "mdb_env_set_flags");
   t.commit();
   return result;
 }

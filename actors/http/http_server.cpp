@@ -89,13 +89,14 @@ link_dialer http_server::dialer() {
 void http_server::stop() {
   if (!impl_)
     return;
-  boost::system::error_code ignored;
-  impl_->acceptor.close(ignored);
+  // Stop the I/O threads first: the acceptor belongs to them while they run.
   impl_->ioc->stop();
   for (auto& t : impl_->threads)
     if (t.joinable())
       t.join();
   impl_->threads.clear();
+  boost::system::error_code ignored;
+  impl_->acceptor.close(ignored);
 }
 
 } // namespace p2p

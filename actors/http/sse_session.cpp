@@ -31,15 +31,18 @@ constexpr std::string_view stream_head = "HTTP/1.1 200 OK\r\n"
                                          "\r\n"
                                          ": subscribed\n\n";
 
-// Holds the session weakly (the session owns the subscription, not the
-// other way round) but its io_context strongly, so a session it briefly
-// keeps alive is never destroyed after its io_context.
+// Holds the session and its io_context weakly (the session owns the
+// subscription, not the other way round), and locks the io_context first:
+// a session it briefly keeps alive is released before the io_context.
 subscriber_actor::behavior_type
 forward_to_session(subscriber_actor::pointer,
-                   std::shared_ptr<boost::asio::io_context> ioc,
+                   std::weak_ptr<boost::asio::io_context> ioc,
                    std::weak_ptr<sse_session> session) {
   return {
     [ioc, session](const change& c) {
+      auto io = ioc.lock();
+      if (!io)
+        return;
       if (auto s = session.lock())
         s->push(c);
     },
@@ -89,7 +92,7 @@ void sse_session::start(const http_request& req) {
       last_event_id_ = n;
   }
   queue_.emplace_back(stream_head);
-  subscriber_ = ctx_->system->spawn(forward_to_session, ioc_.lock(),
+  subscriber_ = ctx_->system->spawn(forward_to_session, ioc_,
                                     std::weak_ptr<sse_session>(
                                       shared_from_this()));
   auto router = ctx_->router;
@@ -125,38 +128,54 @@ std::string event_text(const update& u, uint64_t seq) {
 void sse_session::on_subscribed(uint64_t id) {
   subscription_id_ = id;
   subscribed_ = true;
-  // Subscribed first, replayed second: nothing falls between the two, and
-  // what both deliver is sent once (by seq).
-  if (last_event_id_)
-    replay();
-  for (auto& [seq, text] : early_)
-    on_event(seq, std::move(text));
-  early_.clear();
+  // Subscribed first, replayed second: nothing falls between the two. Live
+  // events wait in early_ until the replay is done; what both deliver is
+  // sent once (by seq).
+  if (last_event_id_) {
+    // An id from another database (larger than any here) replays nothing.
+    auto last = ctx_->db->last_seq();
+    replay_from_ = floor_seq_ = std::min(*last_event_id_, last);
+    replay_to_ = last;
+    replaying_ = replay_from_ < replay_to_;
+  }
   watch_for_close();
   heartbeat();
+  replay_chunk();
+}
+
+// One bounded chunk at a time, the next when the queue has drained, so a
+// long backlog costs neither memory nor a long stall of this I/O thread.
+void sse_session::replay_chunk() {
+  constexpr std::size_t chunk_items = 256;
+  constexpr std::size_t chunk_bytes = 256 * 1024;
+  // Chunks that hold nothing under the prefix are skipped at once.
+  while (replaying_ && !closed_ && queue_.empty()) {
+    auto recs = ctx_->db->changes_since(replay_from_, chunk_items, chunk_bytes);
+    for (const auto& r : recs) {
+      if (r.seq > replay_to_)
+        break;
+      if (is_under(r.u.path, prefix_))
+        enqueue(event_text(r.u, r.seq));
+      replay_from_ = floor_seq_ = r.seq;
+    }
+    if (recs.size() < chunk_items || replay_from_ >= replay_to_)
+      replaying_ = false;
+  }
+  if (!replaying_) {
+    for (auto& [seq, text] : early_)
+      if (seq > floor_seq_)
+        enqueue(std::move(text));
+    early_.clear();
+  }
   write_next();
 }
 
-void sse_session::replay() {
-  constexpr std::size_t chunk = 1024;
-  uint64_t from = *last_event_id_;
-  floor_seq_ = from;
-  while (!closed_) {
-    auto recs = ctx_->db->changes_since(from, chunk);
-    for (const auto& r : recs) {
-      if (is_under(r.u.path, prefix_))
-        enqueue(event_text(r.u, r.seq));
-      floor_seq_ = r.seq;
-    }
-    if (recs.size() < chunk)
-      break;
-    from = recs.back().seq;
-  }
-}
-
 void sse_session::on_event(uint64_t seq, std::string text) {
-  if (!subscribed_) {
+  if (!subscribed_ || replaying_) {
+    early_bytes_ += text.size();
     early_.emplace_back(seq, std::move(text));
+    if (early_bytes_ > ctx_->limits.sse_queue_bytes)
+      close(); // live events pile up faster than the replay drains
     return;
   }
   if (seq > floor_seq_)
@@ -194,6 +213,8 @@ void sse_session::write_next() {
                      self->queued_bytes_ -= std::min(
                        self->queued_bytes_, self->queue_.front().size());
                      self->queue_.pop_front();
+                     if (self->queue_.empty() && self->replaying_)
+                       return self->replay_chunk();
                      self->write_next();
                    });
 }

@@ -38,7 +38,7 @@ public:
 private:
   void on_subscribed(uint64_t id);
   void on_event(uint64_t seq, std::string text);
-  void replay();
+  void replay_chunk();
   void enqueue(std::string text);
   void write_next();
   void watch_for_close();
@@ -53,8 +53,14 @@ private:
   uint64_t subscription_id_ = 0;
   std::string prefix_;
   std::optional<uint64_t> last_event_id_;
-  uint64_t floor_seq_ = 0; // events at or below this were sent by replay()
-  std::vector<std::pair<uint64_t, std::string>> early_; // before subscribed
+  uint64_t floor_seq_ = 0; // events at or below this were sent by replay
+  bool replaying_ = false;
+  uint64_t replay_from_ = 0;
+  uint64_t replay_to_ = 0; // the last seq when the replay began
+  // Live events that arrived before the subscription was confirmed or
+  // while the replay runs.
+  std::vector<std::pair<uint64_t, std::string>> early_;
+  std::size_t early_bytes_ = 0;
   std::deque<std::string> queue_;
   std::size_t queued_bytes_ = 0;
   bool subscribed_ = false;

@@ -90,8 +90,10 @@ void pump(self_ptr self) {
     run.upto = recs.back().seq;
     st.cursor = run.upto;
     for (auto& rec : recs) {
-      // The other node has these already: it sent or wrote them.
-      if (rec.from == st.row.remote_id || rec.u.origin == st.row.remote_id)
+      // The other node has these already: it sent or wrote them (unless it
+      // starts from nothing, say with a wiped db under the same id).
+      if (st.skip_theirs
+          && (rec.from == st.row.remote_id || rec.u.origin == st.row.remote_id))
         continue;
       run.items.push_back(std::move(rec.u));
     }
@@ -133,6 +135,7 @@ void reconcile(self_ptr self, const std::string& text) {
   st.cursor = position;
   if (st.backlog.empty() && position > 0) { // nothing lacking: checkpoint only
     st.sent_upto = position;
+    ++st.in_flight;
     self->send(st.deps.bridge, send_atom::value, st.link_id,
                wire::changes{{}, position});
   }
@@ -198,6 +201,7 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       st.cursor = s.since;
       st.in_flight = 0;
       st.sent_upto = s.since;
+      st.skip_theirs = s.since > 0 || !s.sketch.empty();
       st.backlog.clear();
       st.streaming = true;
       if (s.since == 0 && !s.sketch.empty())

@@ -1,6 +1,6 @@
 """Catch-up: a node that was down, partitioned or new converges when it (re)connects, without
 any new write, and the bytes that takes grow with what it missed, not with the store's size."""
-import threading, time, unittest
+import shutil, threading, time, unittest
 
 from cluster import ClusterTestCase, chain, link_to, parallel, put_many, spread_writes, wait_converged
 
@@ -52,6 +52,17 @@ class RestartCatchUpTest(ClusterTestCase):
                         f"catch-up of 10 changes through a new peer took {got} bytes; the first "
                         f"sync of 300 took {first_sync_bytes}")
         self.assertGreaterEqual(n1.metrics()["p2p_sketch_syncs_total"], 1)
+
+    def test_node_with_a_wiped_db_but_the_same_id_gets_its_own_writes_back(self):
+        n0, n1 = nodes = self.start_topology(2, [(0, 1)], "wiped")  # n1 dials n0
+        expected = {f"wiped/k{i}": i for i in range(20)}
+        put_many(n0, sorted(expected.items()))  # n0 is the origin of all of them
+        wait_converged(nodes, expected)
+        self.assertEqual(n0.stop(), 0, n0.log_tail())
+        shutil.rmtree(n0.db)
+        n0.args += ["--id", n0.id]  # same node id, new database (new epoch)
+        n0.restart(same_port=True)
+        wait_converged(nodes, expected, what="n0 to get its own writes back")
 
     def test_delete_made_while_node_was_down_is_caught_up(self):
         n0, n1, n2 = nodes = self.start_topology(3, chain(3), "deldown")

@@ -77,6 +77,26 @@ class EventsTest(NodeTestCase):
         self.assert_event(event, "ev/resume/d", 4, live)
         self.assertGreater(int(event["id"]), int(first["id"]))
 
+    def test_last_event_id_replays_a_long_backlog_in_order(self):
+        sse = self.subscribe("ev/long")
+        self.put_ok("ev/long/start", 0)
+        first = sse.next_event()
+        sse.close()
+        conn = self.node.connection()
+        for i in range(600):  # several replay chunks, with other paths between
+            self.assertEqual(call(conn, "PUT", api(f"ev/long/{i:04d}"), str(i))[0], 200)
+            self.assertEqual(call(conn, "PUT", api(f"ev/noise/{i:04d}"), str(i))[0], 200)
+        again = self.subscribe("ev/long", last_event_id=first["id"])
+        got = [again.next_event()["data"]["path"] for _ in range(600)]
+        self.assertEqual(got, [f"ev/long/{i:04d}" for i in range(600)])
+        live = self.put_ok("ev/long/live", 1)
+        self.assert_event(again.next_event(), "ev/long/live", 1, live)
+
+    def test_last_event_id_from_another_database_replays_nothing(self):
+        sse = self.subscribe("ev/alien", last_event_id=10**12)
+        ack = self.put_ok("ev/alien/x", 1)
+        self.assert_event(sse.next_event(), "ev/alien/x", 1, ack)
+
     def test_unicode_prefix(self):
         sse = self.subscribe("ev/café")
         ack = self.put_ok("ev/café/naïve", "ok")
@@ -163,3 +183,13 @@ class SlowSubscriberTest(NodeTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ShutdownWithStreamTest(NodeTestCase):
+    def test_sigterm_with_an_open_stream_exits_promptly(self):
+        node = self.start_node("events-stop")
+        sse = SSEClient(node, "x")
+        self.addCleanup(sse.close)
+        sse.wait_comment()
+        self.assertEqual(node.stop(deadline_s=10), 0, node.log_tail())
+

@@ -168,6 +168,10 @@ TEST_CASE("group commit: concurrent writes share transactions") {
     [&](update& u) { CHECK(u.path.rfind("bulk/", 0) == 0); },
     [&](caf::error& e) { FAIL(caf::to_string(e)); });
   CHECK(server.scan("bulk/").size() == writes);
+  // 2,000 writes in flight at once cannot have needed 2,000 transactions.
+  auto stats = server.stats();
+  CHECK(stats.writes == writes);
+  CHECK(stats.commits < writes / 4);
 }
 
 TEST_CASE("typed handles: a CAF actor subscribes and receives changes") {

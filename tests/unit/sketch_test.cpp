@@ -53,3 +53,22 @@ TEST_CASE("sketch: text form is checked") {
   CHECK(record_element("a", 1, "x") != record_element("a", 2, "x"));
   CHECK(record_element("ab", 1, "x") != record_element("a", 1, "bx"));
 }
+
+TEST_CASE("sketch: a forged cell cannot make decoding loop") {
+  sketch honest;
+  honest.add(1234);
+  auto text = honest.to_text();
+  // Plant a "pure-looking" cell (count 1, key K, check of K) at a spot K
+  // does not hash to: decode must end, and say it failed.
+  sketch forged = *sketch::from_text(text);
+  sketch other;
+  other.add(99);
+  auto bytes = other.to_text();
+  std::string mixed = text.substr(0, 16) + bytes.substr(16);
+  auto odd = sketch::from_text(mixed);
+  REQUIRE(odd);
+  forged.subtract(*odd);
+  std::vector<uint64_t> mine, theirs;
+  forged.decode(mine, theirs); // must return (true or false), not hang
+  CHECK(mine.size() + theirs.size() <= forged.cells());
+}
