@@ -131,6 +131,8 @@ void P2PServer::start() {
   ctx->node_id = d.id;
   ctx->limits.body_bytes = d.options.body_limit;
   ctx->limits.idle_timeout = d.options.idle_timeout;
+  ctx->token = d.options.token;
+  ctx->token_reads = d.options.token_reads;
   ctx->routes = std::make_shared<const std::vector<custom_route>>(d.routes);
   ctx->peers_json = [links = d.links] { return links->to_json(); };
   d.http = std::make_unique<http_server>(ctx);
@@ -148,7 +150,7 @@ void P2PServer::start() {
   peers.metrics = &d.metrics;
   peers.node_id = d.id;
   peers.epoch = d.db->epoch();
-  d.bridge = sys.spawn(bridge_impl, peers, d.http->dialer());
+  d.bridge = sys.spawn(bridge_impl, peers, d.http->dialer(), d.options.secret);
   ctx->bridge = d.bridge;
   peers.bridge = d.bridge;
   d.http->start(d.options.io_threads);

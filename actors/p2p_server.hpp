@@ -43,6 +43,13 @@ struct server_options {
   int io_threads = 2;
   std::size_t body_limit = std::size_t{1} << 20;
   std::chrono::milliseconds idle_timeout{30000};
+  /// Cluster secret: peers must prove they know it (HMAC challenge-response
+  /// on the handshake). Empty: links are open, as in the seed.
+  std::string secret;
+  /// Bearer token for PUT and DELETE (and every read but /health when
+  /// token_reads). Empty: no token needed.
+  std::string token;
+  bool token_reads = false;
 };
 
 /// Counters of one node, for simulations and tests (as in /metrics).

@@ -1,6 +1,9 @@
 #include "apps/node_options.hpp"
 
+#include <cctype>
 #include <charconv>
+#include <fstream>
+#include <sstream>
 
 namespace p2p {
 
@@ -18,6 +21,9 @@ std::string node_usage() {
          "  --io-threads N      HTTP I/O threads (default 2)\n"
          "  --idle-timeout MS   close a silent HTTP client after MS "
          "milliseconds (default 30000)\n"
+         "  --secret-file PATH  cluster secret: peers must prove they know it\n"
+         "  --token-file PATH   bearer token needed for PUT and DELETE\n"
+         "  --token-reads       ... and for every read but /health\n"
          "  --help              this text\n"
          "\n"
          "Prints `listening on http://HOST:PORT id=HEX` once serving; "
@@ -38,6 +44,44 @@ bool parse_number(const std::string& s, T& out, T min, T max) {
 
 } // namespace
 
+namespace {
+
+std::string read_secret_file(const std::string& path, const char* what,
+                             std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return std::string("cannot read the ") + what + " file " + path;
+  std::stringstream text;
+  text << in.rdbuf();
+  out = text.str();
+  while (!out.empty() && std::isspace(static_cast<unsigned char>(out.back())))
+    out.pop_back();
+  if (out.empty())
+    return std::string("the ") + what + " file " + path + " is empty";
+  return {};
+}
+
+} // namespace
+
+std::string load_secrets(launch_command& cmd) {
+  auto& o = cmd.options;
+  if (!cmd.secret_file.empty())
+    if (auto err = read_secret_file(cmd.secret_file, "secret", o.secret);
+        !err.empty())
+      return err;
+  if (!cmd.token_file.empty())
+    if (auto err = read_secret_file(cmd.token_file, "token", o.token);
+        !err.empty())
+      return err;
+  if (o.token_reads && o.token.empty())
+    return "--token-reads needs --token-file";
+  return {};
+}
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
 launch_command parse_node_args(const std::vector<std::string>& args) {
   launch_command cmd;
   auto fail = [&](std::string msg) {
@@ -52,6 +96,10 @@ launch_command parse_node_args(const std::vector<std::string>& args) {
       cmd.what = launch_command::help;
       cmd.message = node_usage();
       return cmd;
+    }
+    if (flag == "--token-reads") {
+      o.token_reads = true;
+      continue;
     }
     if (i + 1 >= args.size())
       return fail(flag.rfind("--", 0) == 0 ? flag + " needs a value"
@@ -73,6 +121,13 @@ launch_command parse_node_args(const std::vector<std::string>& args) {
       o.peers.push_back(value);
     } else if (flag == "--id") {
       o.id = value;
+    } else if (flag == "--secret-file") {
+      cmd.secret_file = value;
+    } else if (flag == "--token-file") {
+      cmd.token_file = value;
+    } else if (flag == "--tls-cert" || flag == "--tls-key"
+               || flag == "--tls-ca") {
+      return fail(flag + ": TLS is not supported by this build yet");
     } else if (flag == "--io-threads") {
       if (!parse_number<int>(value, o.io_threads, 1, 64))
         return fail("--io-threads must be a number from 1 to 64");

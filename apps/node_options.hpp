@@ -12,9 +12,18 @@ struct launch_command {
   enum kind { run, help, error } what = run;
   server_options options;
   std::string message; // for help: the usage; for error: what is wrong
+  std::string secret_file;
+  std::string token_file;
 };
 
 launch_command parse_node_args(const std::vector<std::string>& args);
+
+/// Reads the secret and token files named by `cmd` into its options; an
+/// error (a missing, unreadable or empty file) is returned as text.
+std::string load_secrets(launch_command& cmd);
+
+/// True for an address only this machine can reach.
+bool is_loopback(const std::string& host);
 
 std::string node_usage();
 

@@ -17,6 +17,14 @@ int main(int argc, char** argv) {
     std::cerr << "p2p-node: " << cmd.message << "\n" << p2p::node_usage();
     return 2;
   }
+  if (auto err = p2p::load_secrets(cmd); !err.empty()) {
+    std::cerr << "p2p-node: " << err << "\n";
+    return 2;
+  }
+  if (cmd.options.secret.empty() && !p2p::is_loopback(cmd.options.host))
+    std::cerr << "p2p-node: warning: listening on " << cmd.options.host
+              << " with no --secret-file: anyone who reaches the port can "
+                 "link as a peer and write\n";
   // Block the stop signals before any thread starts, so every thread
   // inherits the mask and only sigwait below receives them.
   sigset_t stop_signals;

@@ -109,6 +109,15 @@ bool decode_object(const json::object& obj, message& out, std::string& why,
                    + std::to_string(version),
              false;
     m.version = static_cast<int>(version);
+    if (obj.if_contains("nonce") && !r.hex("nonce", m.nonce))
+      return false;
+    out = std::move(m);
+    return true;
+  }
+  if (type == "auth") {
+    auth m;
+    if (!r.hex("mac", m.mac))
+      return false;
     out = std::move(m);
     return true;
   }
@@ -191,6 +200,17 @@ std::string encode(const hello& m) {
   append_json_string(out, m.id);
   out += ",\"epoch\":";
   append_json_string(out, m.epoch);
+  if (!m.nonce.empty()) {
+    out += ",\"nonce\":";
+    append_json_string(out, m.nonce);
+  }
+  out += '}';
+  return out;
+}
+
+std::string encode(const auth& m) {
+  std::string out = "{\"type\":\"auth\",\"mac\":";
+  append_json_string(out, m.mac);
   out += '}';
   return out;
 }

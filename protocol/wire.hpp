@@ -27,6 +27,13 @@ struct hello {
   int version = protocol_version;
   std::string id;    // node id
   std::string epoch; // identifies the database; checkpoints are kept per epoch
+  std::string nonce; // fresh per link, with a cluster secret (else empty)
+};
+
+/// With a cluster secret: proof that the sender knows it, bound to both
+/// hellos' nonces (see auth.hpp).
+struct auth {
+  std::string mac; // hex HMAC-SHA256
 };
 
 /// "Send me your changes after `since`" (your local change sequence). With
@@ -55,7 +62,7 @@ struct error {
   std::string message;
 };
 
-using message = std::variant<hello, sync, changes, ack, error>;
+using message = std::variant<hello, auth, sync, changes, ack, error>;
 
 /// Parses one frame. On failure returns false and says why in `why`.
 /// `now_ms` is the receiver's wall clock, for the skew check.
@@ -65,6 +72,7 @@ bool decode(std::string_view text, message& out, std::string& why,
 bool decode(std::string_view text, message& out, std::string& why);
 
 std::string encode(const hello& m);
+std::string encode(const auth& m);
 std::string encode(const sync& m);
 std::string encode(const ack& m);
 std::string encode(const error& m);

@@ -41,6 +41,8 @@ struct api_context {
   node_metrics* metrics = nullptr;
   std::string node_id;
   http_limits limits;
+  std::string token;        // bearer token for writes; empty: none
+  bool token_reads = false; // the token is needed for reads too
   std::shared_ptr<const std::vector<custom_route>> routes;
   /// Takes accepted /p2p links; empty until the bridge runs.
   bridge_actor bridge;

@@ -2,6 +2,7 @@
 
 #include "actors/http/url.hpp"
 #include "actors/metrics.hpp"
+#include "protocol/auth.hpp"
 #include "protocol/json_text.hpp"
 #include "protocol/path.hpp"
 #include "storage/database.hpp"
@@ -143,9 +144,34 @@ http_response error_response(unsigned status, std::string_view message,
   return respond_error(status, message, {req.version(), req.keep_alive()});
 }
 
+std::optional<http_response> check_token(const api_context& ctx,
+                                         const http_request& req, bool write) {
+  if (ctx.token.empty() || (!write && !ctx.token_reads))
+    return std::nullopt;
+  auto h = req.find(http::field::authorization);
+  std::string_view given = h == req.end() ? std::string_view{}
+                                          : std::string_view(h->value().data(),
+                                                             h->value().size());
+  constexpr std::string_view scheme = "Bearer ";
+  if (given.substr(0, scheme.size()) == scheme
+      && equal_secret(given.substr(scheme.size()), ctx.token))
+    return std::nullopt;
+  auto res = error_response(401, h == req.end() ? "authorization required"
+                                                : "wrong token",
+                            req);
+  res.set(http::field::www_authenticate, "Bearer");
+  return res;
+}
+
 void route_request(const api_context& ctx, const http_request& req,
                    reply_fn reply) {
   request_meta m{req.version(), req.keep_alive()};
+  if (req.target() != "/health") {
+    bool write = req.method() != http::verb::get
+                 && req.method() != http::verb::head;
+    if (auto denied = check_token(ctx, req, write))
+      return reply(std::move(*denied));
+  }
   auto [raw_path, query] = split(req.target());
   auto method = req.method();
   auto only_get = [&](auto&& answer) {

@@ -8,6 +8,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include <functional>
+#include <optional>
 
 namespace p2p {
 
@@ -27,6 +28,11 @@ void route_request(const api_context& ctx, const http_request& req,
 http_response make_response(unsigned status, std::string body,
                             const http_request& req,
                             const char* content_type = "application/json");
+
+/// Empty when `req` may go ahead under the node's bearer-token rule,
+/// otherwise the 401 answer. `write` says whether it changes data.
+std::optional<http_response> check_token(const api_context& ctx,
+                                         const http_request& req, bool write);
 
 /// `{"error": message}` with `status`.
 http_response error_response(unsigned status, std::string_view message,

@@ -83,6 +83,8 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     return;
   }
   if (is_events_request(req)) {
+    if (auto denied = check_token(*ctx_, req, false))
+      return send(std::move(*denied));
     stream_.expires_never();
     std::make_shared<sse_session>(stream_.release_socket(), ctx_, ioc_)
       ->start(req);

@@ -2,6 +2,7 @@
 
 #include "actors/link/ws_link.hpp"
 #include "actors/metrics.hpp"
+#include "protocol/auth.hpp"
 
 #include <caf/all.hpp>
 
@@ -72,21 +73,47 @@ void on_frame(self_ptr self, uint64_t id, const std::string& text,
   std::string why;
   if (!wire::decode(text, msg, why))
     return reject(self, id, why);
-  auto peer = i->second.peer;
-  bool admitted = !i->second.remote_id.empty();
+  auto& entry = i->second;
+  auto peer = entry.peer;
+  bool admitted = !entry.remote_id.empty();
   if (auto* h = std::get_if<wire::hello>(&msg)) {
-    if (admitted)
+    if (admitted || entry.pending_hello)
       return reject(self, id, "a second hello");
-    if (auto err = admit(self, id, *h); !err.empty())
+    if (st.secret.empty()) {
+      if (auto err = admit(self, id, *h); !err.empty())
+        return reject(self, id, err);
+      return self->send(peer, std::move(*h));
+    }
+    // With a cluster secret the hello waits for the peer's proof.
+    if (h->nonce.empty())
+      return reject(self, id, "authentication required: this network has "
+                              "a cluster secret");
+    send_frame(self, id,
+               wire::encode(wire::auth{auth_proof(st.secret, st.node_id,
+                                                  entry.nonce, h->nonce)}));
+    entry.pending_hello = std::move(*h);
+    return;
+  }
+  if (auto* a = std::get_if<wire::auth>(&msg)) {
+    if (st.secret.empty() || !entry.pending_hello)
+      return reject(self, id, "unexpected auth");
+    auto hello = std::move(*entry.pending_hello);
+    entry.pending_hello.reset();
+    auto expected = auth_proof(st.secret, hello.id, hello.nonce, entry.nonce);
+    if (!equal_secret(a->mac, expected))
+      return reject(self, id, "authentication failed: wrong cluster secret");
+    if (auto err = admit(self, id, hello); !err.empty())
       return reject(self, id, err);
-    return self->send(peer, std::move(*h));
+    return self->send(peer, std::move(hello));
   }
   if (!admitted)
-    return reject(self, id, "expected hello first");
+    return reject(self, id, st.secret.empty() ? "expected hello first"
+                                              : "expected hello and auth first");
   std::visit(
     [&](auto& m) {
       using T = std::decay_t<decltype(m)>;
-      if constexpr (!std::is_same_v<T, wire::hello>)
+      if constexpr (!std::is_same_v<T, wire::hello>
+                    && !std::is_same_v<T, wire::auth>)
         self->send(peer, std::move(m));
     },
     msg);
@@ -95,8 +122,10 @@ void on_frame(self_ptr self, uint64_t id, const std::string& text,
 } // namespace
 
 bridge_actor::behavior_type bridge_impl(self_ptr self, peer_deps peers,
-                                        link_dialer dialer) {
+                                        link_dialer dialer,
+                                        std::string secret) {
   auto& st = self->state;
+  st.secret = std::move(secret);
   st.node_id = peers.node_id;
   st.peers = std::move(peers);
   st.peers.bridge = self;
@@ -141,9 +170,16 @@ bridge_actor::behavior_type bridge_impl(self_ptr self, peer_deps peers,
         entry.peer = self->spawn<caf::linked>(inbound_peer_impl, st.peers, id,
                                  std::move(address));
       }
+      if (!st.secret.empty())
+        entry.nonce = fresh_nonce();
       auto peer = entry.peer;
+      auto nonce = entry.nonce;
       st.links.emplace(id, std::move(entry));
       self->send(peer, link_open_atom::value, id);
+      // Our hello goes first, before any auth frame that refers to it.
+      send_frame(self, id,
+                 wire::encode(wire::hello{wire::protocol_version, st.node_id,
+                                          st.peers.epoch, nonce}));
     },
     [self](link_down_atom, uint64_t id, std::string& reason) {
       auto& st = self->state;
@@ -165,9 +201,6 @@ bridge_actor::behavior_type bridge_impl(self_ptr self, peer_deps peers,
     [self](dial_atom, uint64_t id, std::string& url, peer_actor& peer) {
       self->state.dialing.emplace(id, std::move(peer));
       self->state.dialer(id, url, self);
-    },
-    [self](send_atom, uint64_t id, const wire::hello& m) {
-      send_frame(self, id, wire::encode(m));
     },
     [self](send_atom, uint64_t id, const wire::sync& m) {
       send_frame(self, id, wire::encode(m));

@@ -1,8 +1,8 @@
 #pragma once
 // The bridge speaks the wire protocol for every link: it is the only code
 // that parses peer input (wire::decode), and it turns typed messages into
-// frames. It admits a link's hello (no self-links, one link per remote
-// node), spawns the peer actor of each inbound link, and dials for the
+// frames. It sends our hello and admits the other's (the cluster secret's
+// challenge-response, no self-links, one link per remote node), spawns the peer actor of each inbound link, and dials for the
 // outbound peer actors.
 #include "actors/link/link_types.hpp"
 #include "actors/link/peer_actor.hpp"
@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <memory>
 #include <string>
@@ -25,6 +26,8 @@ struct bridge_state {
     peer_actor peer;
     bool outbound = false;
     std::string remote_id; // empty until its hello was admitted
+    std::string nonce;     // ours on this link, with a cluster secret
+    std::optional<wire::hello> pending_hello; // waiting for its auth
   };
 
   std::string node_id;
@@ -33,10 +36,11 @@ struct bridge_state {
   std::set<std::string> blocked;          // node ids refused (partition)
   peer_deps peers; // for the peer actors of accepted links
   link_dialer dialer;
+  std::string secret; // cluster secret; empty: links are open
 };
 
 bridge_actor::behavior_type
 bridge_impl(bridge_actor::stateful_pointer<bridge_state> self,
-            peer_deps peers, link_dialer dialer);
+            peer_deps peers, link_dialer dialer, std::string secret);
 
 } // namespace p2p

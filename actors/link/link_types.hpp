@@ -22,7 +22,11 @@ namespace p2p::wire {
 // inspect() beside the types, where CAF finds it by argument lookup.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, hello& x) {
-  return f(caf::meta::type_name("hello"), x.version, x.id, x.epoch);
+  return f(caf::meta::type_name("hello"), x.version, x.id, x.epoch, x.nonce);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, auth& x) {
+  return f(caf::meta::type_name("auth"), x.mac);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sync& x) {
@@ -93,7 +97,6 @@ using bridge_actor = caf::typed_actor<
   caf::reacts_to<link_down_atom, uint64_t, std::string>,
   caf::reacts_to<frame_atom, uint64_t, std::string, bool>,
   caf::reacts_to<dial_atom, uint64_t, std::string, peer_actor>,
-  caf::reacts_to<send_atom, uint64_t, wire::hello>,
   caf::reacts_to<send_atom, uint64_t, wire::sync>,
   caf::reacts_to<send_atom, uint64_t, wire::changes>,
   caf::reacts_to<send_atom, uint64_t, wire::ack>,

@@ -165,11 +165,8 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
     [self](link_open_atom, uint64_t id) {
       auto& st = self->state;
       st.link_id = id;
-      set_state(self, "handshaking");
+      set_state(self, "handshaking"); // the bridge sends our hello
       self->delayed_send(self, hello_timeout, hello_deadline_atom::value, id);
-      self->send(st.deps.bridge, send_atom::value, id,
-                 wire::hello{wire::protocol_version, st.deps.node_id,
-                             st.deps.epoch});
     },
     [self](link_down_atom, uint64_t id, std::string& reason) {
       if (id == self->state.link_id)

@@ -1,0 +1,51 @@
+#include "protocol/auth.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <stdexcept>
+
+namespace p2p {
+
+namespace {
+
+std::string to_hex(const unsigned char* data, std::size_t n) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    out += hex[data[i] >> 4];
+    out += hex[data[i] & 0xF];
+  }
+  return out;
+}
+
+} // namespace
+
+std::string fresh_nonce() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1)
+    throw std::runtime_error("RAND_bytes failed");
+  return to_hex(bytes, sizeof bytes);
+}
+
+std::string auth_proof(std::string_view secret, std::string_view id,
+                       std::string_view nonce, std::string_view peer_nonce) {
+  std::string message = "p2psync-auth-v1|";
+  message.append(id).append("|").append(nonce).append("|").append(peer_nonce);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (!HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+            reinterpret_cast<const unsigned char*>(message.data()),
+            message.size(), mac, &len))
+    throw std::runtime_error("HMAC failed");
+  return to_hex(mac, len);
+}
+
+bool equal_secret(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+} // namespace p2p

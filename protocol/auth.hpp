@@ -1,0 +1,22 @@
+#pragma once
+// The cluster secret's challenge-response: each side of a link proves it
+// knows the secret with an HMAC-SHA256 over its own id and nonce and the
+// other side's fresh nonce. The secret never crosses the wire, and a
+// captured proof is worthless on another link (the verifier's nonce is new).
+#include <string>
+#include <string_view>
+
+namespace p2p {
+
+/// 16 random bytes from OpenSSL, as 32 hex digits.
+std::string fresh_nonce();
+
+/// The proof the node `id` (which sent `nonce` in its hello) gives to a
+/// peer whose hello carried `peer_nonce`.
+std::string auth_proof(std::string_view secret, std::string_view id,
+                       std::string_view nonce, std::string_view peer_nonce);
+
+/// Compares two strings in constant time (for proofs and tokens).
+bool equal_secret(std::string_view a, std::string_view b);
+
+} // namespace p2p
