@@ -135,8 +135,9 @@ void P2PServer::start() {
   ctx->token_reads = d.options.token_reads;
   ctx->routes = std::make_shared<const std::vector<custom_route>>(d.routes);
   ctx->peers_json = [links = d.links] { return links->to_json(); };
-  d.http = std::make_unique<http_server>(ctx);
   try {
+    d.http = std::make_unique<http_server>(
+      ctx, tls_files{d.options.tls_cert, d.options.tls_key, d.options.tls_ca});
     d.port = d.http->listen(d.options.host, d.options.port);
   } catch (const std::exception& e) {
     d.running = true; // so close() tears down what started
@@ -288,6 +289,10 @@ std::string P2PServer::peers_json() const {
 
 const std::string& P2PServer::server_id() const {
   return impl_->id;
+}
+
+const char* P2PServer::scheme() const {
+  return impl_->options.tls_cert.empty() ? "http" : "https";
 }
 
 uint16_t P2PServer::port() const {

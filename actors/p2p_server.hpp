@@ -50,6 +50,11 @@ struct server_options {
   /// token_reads). Empty: no token needed.
   std::string token;
   bool token_reads = false;
+  /// TLS: with a certificate and key the port speaks HTTPS and WSS; `tls_ca`
+  /// adds certificates to trust for https:// peers.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ca;
 };
 
 /// Counters of one node, for simulations and tests (as in /metrics).
@@ -125,6 +130,8 @@ public:
 
   const std::string& server_id() const;
   uint16_t port() const;
+  /// "http" or "https".
+  const char* scheme() const;
   const std::string& db_path() const;
 
   /// For CAF applications: the node's typed interface.

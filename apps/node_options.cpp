@@ -24,6 +24,9 @@ std::string node_usage() {
          "  --secret-file PATH  cluster secret: peers must prove they know it\n"
          "  --token-file PATH   bearer token needed for PUT and DELETE\n"
          "  --token-reads       ... and for every read but /health\n"
+         "  --tls-cert PATH     serve HTTPS and WSS with this PEM certificate\n"
+         "  --tls-key PATH      ... and this PEM private key\n"
+         "  --tls-ca PATH       certificates to trust for https:// peers\n"
          "  --help              this text\n"
          "\n"
          "Prints `listening on http://HOST:PORT id=HEX` once serving; "
@@ -75,6 +78,8 @@ std::string load_secrets(launch_command& cmd) {
       return err;
   if (o.token_reads && o.token.empty())
     return "--token-reads needs --token-file";
+  if (o.tls_cert.empty() != o.tls_key.empty())
+    return "--tls-cert and --tls-key go together";
   return {};
 }
 
@@ -115,9 +120,8 @@ launch_command parse_node_args(const std::vector<std::string>& args) {
         return fail("--db must not be empty");
       o.db_path = value;
     } else if (flag == "--peer") {
-      if (value.rfind("http://", 0) != 0)
-        return fail("--peer must be a URL like http://host:port "
-                    "(https peers need TLS, which this build lacks)");
+      if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0)
+        return fail("--peer must be a URL like http://host:port");
       o.peers.push_back(value);
     } else if (flag == "--id") {
       o.id = value;
@@ -125,9 +129,12 @@ launch_command parse_node_args(const std::vector<std::string>& args) {
       cmd.secret_file = value;
     } else if (flag == "--token-file") {
       cmd.token_file = value;
-    } else if (flag == "--tls-cert" || flag == "--tls-key"
-               || flag == "--tls-ca") {
-      return fail(flag + ": TLS is not supported by this build yet");
+    } else if (flag == "--tls-cert") {
+      o.tls_cert = value;
+    } else if (flag == "--tls-key") {
+      o.tls_key = value;
+    } else if (flag == "--tls-ca") {
+      o.tls_ca = value;
     } else if (flag == "--io-threads") {
       if (!parse_number<int>(value, o.io_threads, 1, 64))
         return fail("--io-threads must be a number from 1 to 64");

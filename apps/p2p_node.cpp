@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   try {
     p2p::P2PServer server(cmd.options);
     server.start();
-    std::printf("listening on http://%s:%u id=%s\n",
+    std::printf("listening on %s://%s:%u id=%s\n", server.scheme(),
                 cmd.options.host.c_str(), unsigned{server.port()},
                 server.server_id().c_str());
     std::fflush(stdout);

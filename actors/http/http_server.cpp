@@ -3,6 +3,9 @@
 #include "actors/http/http_session.hpp"
 #include "actors/link/ws_link.hpp"
 
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -22,6 +25,25 @@ struct http_server::impl {
   std::shared_ptr<net::io_context> ioc = std::make_shared<net::io_context>();
   tcp::acceptor acceptor{*ioc};
   std::vector<std::thread> threads;
+  std::shared_ptr<net::ssl::context> tls_server; // null: plain HTTP
+  std::shared_ptr<net::ssl::context> tls_client;
+
+  /// TLS first (with a deadline), then the same session as plain HTTP.
+  void start_tls(tcp::socket socket) {
+    auto stream = std::make_shared<tls_stream>(plain_stream(std::move(socket)),
+                                               *tls_server);
+    tcp_layer(*stream).expires_after(std::chrono::seconds(10));
+    stream->async_handshake(
+      net::ssl::stream_base::server,
+      [stream, ctx = ctx, weak = std::weak_ptr<net::io_context>(ioc)](
+        boost::system::error_code ec) {
+        if (ec)
+          return; // not TLS, or a bad handshake: the socket closes
+        std::make_shared<http_session<tls_stream>>(std::move(*stream), ctx,
+                                                   weak)
+          ->run();
+      });
+  }
 
   void accept() {
     acceptor.async_accept(net::make_strand(*ioc),
@@ -31,18 +53,25 @@ struct http_server::impl {
                               return;
                             if (!ec) {
                               socket.set_option(tcp::no_delay(true), ec);
-                              std::make_shared<http_session>(std::move(socket),
-                                                             ctx, ioc)
-                                ->run();
+                              if (tls_server)
+                                start_tls(std::move(socket));
+                              else
+                                std::make_shared<http_session<plain_stream>>(
+                                  plain_stream(std::move(socket)), ctx, ioc)
+                                  ->run();
                             }
                             accept();
                           });
   }
 };
 
-http_server::http_server(std::shared_ptr<const api_context> ctx)
+http_server::http_server(std::shared_ptr<const api_context> ctx,
+                         const tls_files& tls)
   : impl_(std::make_unique<impl>()) {
   impl_->ctx = std::move(ctx);
+  if (!tls.cert.empty() || !tls.key.empty())
+    impl_->tls_server = make_server_tls(tls);
+  impl_->tls_client = make_client_tls(tls);
 }
 
 http_server::~http_server() {
@@ -79,10 +108,10 @@ void http_server::start(int threads) {
 
 link_dialer http_server::dialer() {
   std::weak_ptr<net::io_context> weak = impl_->ioc;
-  return [weak](uint64_t id, const std::string& url,
-                const bridge_actor& bridge) {
+  return [weak, tls = impl_->tls_client](uint64_t id, const std::string& url,
+                                         const bridge_actor& bridge) {
     if (auto ioc = weak.lock())
-      ws_link::dial(*ioc, ws_link::env{weak, bridge}, id, url);
+      ws_link::dial(*ioc, ws_link::env{weak, bridge}, id, url, tls);
   };
 }
 

@@ -13,6 +13,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/beast/ssl.hpp>
 
 namespace p2p {
 
@@ -35,35 +36,39 @@ bool is_events_request(const http_request& req) {
 
 } // namespace
 
-http_session::http_session(net::ip::tcp::socket&& socket,
-                           std::shared_ptr<const api_context> ctx,
-                           std::weak_ptr<net::io_context> ioc)
-  : stream_(std::move(socket)), ctx_(std::move(ctx)), ioc_(std::move(ioc)) {
+template <class Stream>
+http_session<Stream>::http_session(Stream&& stream,
+                                   std::shared_ptr<const api_context> ctx,
+                                   std::weak_ptr<net::io_context> ioc)
+  : stream_(std::move(stream)), ctx_(std::move(ctx)), ioc_(std::move(ioc)) {
 }
 
-void http_session::run() {
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+template <class Stream>
+void http_session<Stream>::run() {
+  net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
     self->do_read();
   });
 }
 
-void http_session::do_read() {
+template <class Stream>
+void http_session<Stream>::do_read() {
   parser_.emplace();
   parser_->body_limit(ctx_->limits.body_bytes);
   parser_->header_limit(static_cast<uint32_t>(ctx_->limits.header_bytes));
-  stream_.expires_after(ctx_->limits.idle_timeout);
+  tcp_layer(stream_).expires_after(ctx_->limits.idle_timeout);
   http::async_read(stream_, buffer_, *parser_,
-                   [self = shared_from_this()](beast::error_code ec,
+                   [self = this->shared_from_this()](beast::error_code ec,
                                                std::size_t n) {
                      self->on_read(ec, n);
                    });
 }
 
-void http_session::on_read(beast::error_code ec, std::size_t) {
+template <class Stream>
+void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
   if (ec == http::error::end_of_stream || ec == beast::error::timeout
       || ec == net::error::connection_reset || ec == net::error::eof) {
     beast::error_code ignored;
-    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+    tcp_layer(stream_).socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
     return;
   }
   if (ec == http::error::body_limit)
@@ -78,20 +83,19 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   auto req = parser_->release();
   if (req.target() == "/p2p" && ctx_->bridge
       && beast::websocket::is_upgrade(req)) {
-    ws_link::accept(stream_.release_socket(), req,
-                    ws_link::env{ioc_, ctx_->bridge});
+    ws_link::accept(std::move(stream_), req, ws_link::env{ioc_, ctx_->bridge});
     return;
   }
   if (is_events_request(req)) {
     if (auto denied = check_token(*ctx_, req, false))
       return send(std::move(*denied));
-    stream_.expires_never();
-    std::make_shared<sse_session>(stream_.release_socket(), ctx_, ioc_)
+    tcp_layer(stream_).expires_never();
+    std::make_shared<sse_session<Stream>>(std::move(stream_), ctx_, ioc_)
       ->start(req);
     return;
   }
   route_request(*ctx_, req,
-                [hold = make_io_hold(ioc_, shared_from_this())](
+                [hold = make_io_hold(ioc_, this->shared_from_this())](
                   http_response res) {
                   // May run on an actor's thread: hop onto our strand.
                   auto self = hold->obj;
@@ -104,7 +108,8 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
 
 // Our responses are small and complete: one flat buffer and one write cost
 // far less than Beast's general serializer (about a fifth of a GET's CPU).
-void http_session::send(http_response res) {
+template <class Stream>
+void http_session<Stream>::send(http_response res) {
   if (res.result_int() >= 400)
     ctx_->metrics->http_errors.fetch_add(1);
   bool keep_alive = res.keep_alive();
@@ -122,27 +127,29 @@ void http_session::send(http_response res) {
   }
   out_ += "\r\n";
   out_ += res.body();
-  stream_.expires_after(ctx_->limits.idle_timeout);
+  tcp_layer(stream_).expires_after(ctx_->limits.idle_timeout);
   net::async_write(stream_, net::buffer(out_),
-                   [self = shared_from_this(), keep_alive](
+                   [self = this->shared_from_this(), keep_alive](
                      beast::error_code ec, std::size_t n) {
                      self->on_write(keep_alive, ec, n);
                    });
 }
 
-void http_session::on_write(bool keep_alive, beast::error_code ec,
+template <class Stream>
+void http_session<Stream>::on_write(bool keep_alive, beast::error_code ec,
                             std::size_t) {
   if (ec)
     return;
   if (!keep_alive) {
     beast::error_code ignored;
-    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    tcp_layer(stream_).socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
     return;
   }
   do_read();
 }
 
-void http_session::fail_request(unsigned status, std::string_view message) {
+template <class Stream>
+void http_session<Stream>::fail_request(unsigned status, std::string_view message) {
   ctx_->metrics->http_requests.fetch_add(1);
   ctx_->metrics->http_errors.fetch_add(1);
   http_response res{static_cast<http::status>(status), 11};
@@ -152,9 +159,9 @@ void http_session::fail_request(unsigned status, std::string_view message) {
   res.body() = json_error(message);
   res.prepare_payload();
   res_ = std::make_shared<http_response>(std::move(res));
-  stream_.expires_after(linger_time);
+  tcp_layer(stream_).expires_after(linger_time);
   http::async_write(stream_, *res_,
-                    [self = shared_from_this()](beast::error_code ec,
+                    [self = this->shared_from_this()](beast::error_code ec,
                                                 std::size_t) {
                       if (!ec)
                         self->linger_close();
@@ -164,15 +171,19 @@ void http_session::fail_request(unsigned status, std::string_view message) {
 // Half-close, then read and discard what the client is still sending until
 // it closes or the linger time runs out: closing a socket with unread data
 // would send a reset, and the client might never see our answer.
-void http_session::linger_close() {
+template <class Stream>
+void http_session<Stream>::linger_close() {
   beast::error_code ignored;
-  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  tcp_layer(stream_).socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
   stream_.async_read_some(net::buffer(drain_buf_),
-                          [self = shared_from_this()](beast::error_code ec,
+                          [self = this->shared_from_this()](beast::error_code ec,
                                                       std::size_t) {
                             if (!ec)
                               self->linger_close();
                           });
 }
+
+template class http_session<plain_stream>;
+template class http_session<tls_stream>;
 
 } // namespace p2p

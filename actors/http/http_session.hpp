@@ -1,12 +1,13 @@
 #pragma once
 // One HTTP/1.1 connection: reads a request with explicit limits and a
 // timeout, answers it (possibly later, when an actor replies), and keeps
-// the connection alive. One response in flight at a time.
+// the connection alive. One response in flight at a time. Stream is
+// plain_stream or tls_stream (streams.hpp).
 #include "actors/http/api_routes.hpp"
+#include "actors/http/streams.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 
 #include <memory>
@@ -14,9 +15,11 @@
 
 namespace p2p {
 
-class http_session : public std::enable_shared_from_this<http_session> {
+template <class Stream>
+class http_session
+  : public std::enable_shared_from_this<http_session<Stream>> {
 public:
-  http_session(boost::asio::ip::tcp::socket&& socket,
+  http_session(Stream&& stream,
                std::shared_ptr<const api_context> ctx,
                std::weak_ptr<boost::asio::io_context> ioc);
 
@@ -31,7 +34,7 @@ private:
   void fail_request(unsigned status, std::string_view message);
   void linger_close();
 
-  boost::beast::tcp_stream stream_;
+  Stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<
     boost::beast::http::string_body>>

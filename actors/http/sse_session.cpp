@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl.hpp>
 #include <caf/all.hpp>
 
 #include <charconv>
@@ -34,10 +35,11 @@ constexpr std::string_view stream_head = "HTTP/1.1 200 OK\r\n"
 // Holds the session and its io_context weakly (the session owns the
 // subscription, not the other way round), and locks the io_context first:
 // a session it briefly keeps alive is released before the io_context.
+template <class Session>
 subscriber_actor::behavior_type
 forward_to_session(subscriber_actor::pointer,
                    std::weak_ptr<boost::asio::io_context> ioc,
-                   std::weak_ptr<sse_session> session) {
+                   std::weak_ptr<Session> session) {
   return {
     [ioc, session](const change& c) {
       auto io = ioc.lock();
@@ -51,17 +53,19 @@ forward_to_session(subscriber_actor::pointer,
 
 } // namespace
 
-sse_session::sse_session(net::ip::tcp::socket&& socket,
-                         std::shared_ptr<const api_context> ctx,
-                         std::weak_ptr<net::io_context> ioc)
-  : socket_(std::move(socket)),
+template <class Stream>
+sse_session<Stream>::sse_session(Stream&& stream,
+                                 std::shared_ptr<const api_context> ctx,
+                                 std::weak_ptr<net::io_context> ioc)
+  : stream_(std::move(stream)),
     ctx_(std::move(ctx)),
     ioc_(std::move(ioc)),
-    timer_(socket_.get_executor()) {
+    timer_(stream_.get_executor()) {
   ctx_->metrics->sse_clients.fetch_add(1);
 }
 
-sse_session::~sse_session() {
+template <class Stream>
+sse_session<Stream>::~sse_session() {
   ctx_->metrics->sse_clients.fetch_sub(1);
   if (subscription_id_ != 0)
     caf::anon_send(ctx_->router, unsubscribe_atom::value, subscription_id_);
@@ -69,7 +73,8 @@ sse_session::~sse_session() {
     caf::anon_send_exit(subscriber_, caf::exit_reason::user_shutdown);
 }
 
-void sse_session::start(const http_request& req) {
+template <class Stream>
+void sse_session<Stream>::start(const http_request& req) {
   auto [raw_path, query] = split(req.target());
   std::string_view raw_prefix = raw_path.size() > 8 ? raw_path.substr(8) : "";
   auto prefix = percent_decode(raw_prefix);
@@ -77,8 +82,8 @@ void sse_session::start(const http_request& req) {
   if (!why.empty()) {
     auto res = std::make_shared<http_response>(error_response(400, why, req));
     res->keep_alive(false);
-    http::async_write(socket_, *res,
-                      [self = shared_from_this(), res](auto, std::size_t) {
+    http::async_write(stream_, *res,
+                      [self = this->shared_from_this(), res](auto, std::size_t) {
                         self->close();
                       });
     return;
@@ -92,24 +97,24 @@ void sse_session::start(const http_request& req) {
       last_event_id_ = n;
   }
   queue_.emplace_back(stream_head);
-  subscriber_ = ctx_->system->spawn(forward_to_session, ioc_,
+  subscriber_ = ctx_->system->spawn(forward_to_session<sse_session>, ioc_,
                                     std::weak_ptr<sse_session>(
-                                      shared_from_this()));
+                                      this->shared_from_this()));
   auto router = ctx_->router;
   auto sub = subscriber_;
-  auto hold = make_io_hold(ioc_, shared_from_this());
+  auto hold = make_io_hold(ioc_, this->shared_from_this());
   ctx_->system->spawn([=](caf::event_based_actor* asker) {
     asker->request(router, subscribe_timeout, subscribe_atom::value, *prefix,
                    sub)
       .then(
         [hold](uint64_t id) {
           auto self = hold->obj;
-          net::post(self->socket_.get_executor(),
+          net::post(self->stream_.get_executor(),
                     [self, id] { self->on_subscribed(id); });
         },
         [hold](caf::error&) {
           auto self = hold->obj;
-          net::post(self->socket_.get_executor(), [self] { self->close(); });
+          net::post(self->stream_.get_executor(), [self] { self->close(); });
         });
   });
 }
@@ -125,7 +130,8 @@ std::string event_text(const update& u, uint64_t seq) {
 
 } // namespace
 
-void sse_session::on_subscribed(uint64_t id) {
+template <class Stream>
+void sse_session<Stream>::on_subscribed(uint64_t id) {
   subscription_id_ = id;
   subscribed_ = true;
   // Subscribed first, replayed second: nothing falls between the two. Live
@@ -145,7 +151,8 @@ void sse_session::on_subscribed(uint64_t id) {
 
 // One bounded chunk at a time, the next when the queue has drained, so a
 // long backlog costs neither memory nor a long stall of this I/O thread.
-void sse_session::replay_chunk() {
+template <class Stream>
+void sse_session<Stream>::replay_chunk() {
   constexpr std::size_t chunk_items = 256;
   constexpr std::size_t chunk_bytes = 256 * 1024;
   // Chunks that hold nothing under the prefix are skipped at once.
@@ -170,7 +177,8 @@ void sse_session::replay_chunk() {
   write_next();
 }
 
-void sse_session::on_event(uint64_t seq, std::string text) {
+template <class Stream>
+void sse_session<Stream>::on_event(uint64_t seq, std::string text) {
   if (!subscribed_ || replaying_) {
     early_bytes_ += text.size();
     early_.emplace_back(seq, std::move(text));
@@ -182,15 +190,17 @@ void sse_session::on_event(uint64_t seq, std::string text) {
     enqueue(std::move(text));
 }
 
-void sse_session::push(const change& c) {
-  net::post(socket_.get_executor(),
-            [self = shared_from_this(), seq = c.seq,
+template <class Stream>
+void sse_session<Stream>::push(const change& c) {
+  net::post(stream_.get_executor(),
+            [self = this->shared_from_this(), seq = c.seq,
              text = event_text(c.u, c.seq)]() mutable {
               self->on_event(seq, std::move(text));
             });
 }
 
-void sse_session::enqueue(std::string text) {
+template <class Stream>
+void sse_session<Stream>::enqueue(std::string text) {
   if (closed_)
     return;
   queued_bytes_ += text.size();
@@ -200,12 +210,13 @@ void sse_session::enqueue(std::string text) {
   write_next();
 }
 
-void sse_session::write_next() {
+template <class Stream>
+void sse_session<Stream>::write_next() {
   if (writing_ || closed_ || !subscribed_ || queue_.empty())
     return;
   writing_ = true;
-  net::async_write(socket_, net::buffer(queue_.front()),
-                   [self = shared_from_this()](boost::system::error_code ec,
+  net::async_write(stream_, net::buffer(queue_.front()),
+                   [self = this->shared_from_this()](boost::system::error_code ec,
                                                std::size_t) {
                      self->writing_ = false;
                      if (ec)
@@ -221,9 +232,10 @@ void sse_session::write_next() {
 
 // A client sends nothing after its request; a read completes only when it
 // goes away, which is how we learn to unsubscribe.
-void sse_session::watch_for_close() {
-  socket_.async_read_some(net::buffer(read_buf_),
-                          [self = shared_from_this()](
+template <class Stream>
+void sse_session<Stream>::watch_for_close() {
+  stream_.async_read_some(net::buffer(read_buf_),
+                          [self = this->shared_from_this()](
                             boost::system::error_code ec, std::size_t) {
                             if (ec)
                               return self->close();
@@ -231,9 +243,10 @@ void sse_session::watch_for_close() {
                           });
 }
 
-void sse_session::heartbeat() {
+template <class Stream>
+void sse_session<Stream>::heartbeat() {
   timer_.expires_after(heartbeat_interval);
-  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+  timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
     if (ec || self->closed_)
       return;
     self->enqueue(": ping\n\n");
@@ -241,14 +254,16 @@ void sse_session::heartbeat() {
   });
 }
 
-void sse_session::close() {
+template <class Stream>
+void sse_session<Stream>::close() {
   if (closed_)
     return;
   closed_ = true;
   boost::system::error_code ignored;
   timer_.cancel();
-  socket_.shutdown(net::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  tcp_layer(stream_).socket().shutdown(net::ip::tcp::socket::shutdown_both,
+                                       ignored);
+  tcp_layer(stream_).socket().close(ignored);
   if (subscription_id_ != 0) {
     caf::anon_send(ctx_->router, unsubscribe_atom::value, subscription_id_);
     subscription_id_ = 0;
@@ -258,5 +273,8 @@ void sse_session::close() {
     subscriber_ = nullptr;
   }
 }
+
+template class sse_session<plain_stream>;
+template class sse_session<tls_stream>;
 
 } // namespace p2p

@@ -7,6 +7,7 @@
 // the changes and posts them here; the queue of unsent bytes is bounded, and
 // a client too slow to drain it is dropped rather than slowing anyone else.
 #include "actors/http/api_routes.hpp"
+#include "actors/http/streams.hpp"
 #include "actors/subscriptions_actor.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -22,9 +23,10 @@
 
 namespace p2p {
 
-class sse_session : public std::enable_shared_from_this<sse_session> {
+template <class Stream>
+class sse_session : public std::enable_shared_from_this<sse_session<Stream>> {
 public:
-  sse_session(boost::asio::ip::tcp::socket&& socket,
+  sse_session(Stream&& stream,
               std::shared_ptr<const api_context> ctx,
               std::weak_ptr<boost::asio::io_context> ioc);
   ~sse_session();
@@ -45,7 +47,7 @@ private:
   void heartbeat();
   void close();
 
-  boost::asio::ip::tcp::socket socket_;
+  Stream stream_;
   std::shared_ptr<const api_context> ctx_;
   std::weak_ptr<boost::asio::io_context> ioc_;
   boost::asio::steady_timer timer_;

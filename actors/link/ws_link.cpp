@@ -8,10 +8,16 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <caf/all.hpp>
 
 #include <atomic>
+#include <deque>
+#include <type_traits>
 
 namespace p2p {
 
@@ -29,8 +35,8 @@ constexpr std::size_t max_queued_bytes = std::size_t{32} << 20;
 constexpr auto connect_timeout = std::chrono::seconds(5);
 constexpr auto idle_timeout = std::chrono::seconds(20);
 
-void apply_options(websocket::stream<beast::tcp_stream>& ws,
-                   beast::role_type role) {
+template <class Stream>
+void apply_options(websocket::stream<Stream>& ws, beast::role_type role) {
   beast::get_lowest_layer(ws).expires_never(); // the stream has its own
   auto opt = websocket::stream_base::timeout::suggested(role);
   opt.idle_timeout = idle_timeout; // a vanished peer is noticed
@@ -43,13 +49,16 @@ void apply_options(websocket::stream<beast::tcp_stream>& ws,
 
 struct url_parts {
   std::string host, port;
+  bool tls = false;
 };
 
 bool parse_url(const std::string& url, url_parts& out) {
   auto rest = url;
-  for (const char* scheme : {"http://", "ws://"})
-    if (rest.rfind(scheme, 0) == 0)
+  for (const char* scheme : {"http://", "ws://", "https://", "wss://"})
+    if (rest.rfind(scheme, 0) == 0) {
+      out.tls = scheme[4] == 's' || scheme[2] == 's';
       rest = rest.substr(std::string(scheme).size());
+    }
   auto slash = rest.find('/');
   if (slash != std::string::npos)
     rest = rest.substr(0, slash);
@@ -68,19 +77,47 @@ uint64_t next_link_id() {
   return next.fetch_add(1);
 }
 
-ws_link::ws_link(tcp::socket&& socket, env e, uint64_t id, bool outbound)
-  : ws_(std::move(socket)), env_(std::move(e)), id_(id), outbound_(outbound) {
-}
+template <class Stream>
+class ws_link_impl : public ws_link,
+                     public std::enable_shared_from_this<ws_link_impl<Stream>> {
+public:
+  ws_link_impl(Stream&& stream, env e, uint64_t id, bool outbound)
+    : ws_(std::move(stream)), env_(std::move(e)), id_(id), outbound_(outbound) {
+  }
+  ~ws_link_impl() override;
 
-ws_link::~ws_link() {
+  void send(std::string text) override;
+  void close(std::string reason, bool protocol_error) override;
+
+  void opened(std::string address);
+  void do_read();
+  void do_write();
+  void fail(const std::string& reason);
+
+  websocket::stream<Stream> ws_;
+  env env_;
+  uint64_t id_;
+  bool outbound_;
+  beast::flat_buffer buffer_;
+  std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool close_for_protocol_error_ = false;
+  bool reported_down_ = false;
+};
+
+template <class Stream>
+ws_link_impl<Stream>::~ws_link_impl() {
   if (!reported_down_)
     caf::anon_send(env_.bridge, link_down_atom::value, id_,
                    std::string("closed"));
 }
 
-void ws_link::accept(tcp::socket&& socket, const http_request& req, env e) {
-  auto link = std::make_shared<ws_link>(std::move(socket), std::move(e),
-                                        next_link_id(), false);
+template <class Stream>
+void ws_link::accept(Stream&& stream, const http_request& req, env e) {
+  auto link = std::make_shared<ws_link_impl<Stream>>(
+    std::move(stream), std::move(e), next_link_id(), false);
   apply_options(link->ws_, beast::role_type::server);
   link->ws_.async_accept(req, [link](beast::error_code ec) {
     if (ec) {
@@ -88,22 +125,50 @@ void ws_link::accept(tcp::socket&& socket, const http_request& req, env e) {
       return;
     }
     beast::error_code ignored;
-    auto ep = beast::get_lowest_layer(link->ws_).socket().remote_endpoint(
+    auto ep = tcp_layer(link->ws_.next_layer()).socket().remote_endpoint(
       ignored);
     link->opened(ep.address().to_string() + ":" + std::to_string(ep.port()));
   });
 }
 
-void ws_link::dial(net::io_context& ioc, env e, uint64_t id,
-                   const std::string& url) {
-  url_parts parts;
-  if (!parse_url(url, parts)) {
-    caf::anon_send(e.bridge, link_down_atom::value, id,
-                   "bad peer URL " + url);
-    return;
-  }
-  auto link = std::make_shared<ws_link>(tcp::socket(net::make_strand(ioc)),
-                                        std::move(e), id, true);
+namespace {
+
+/// After the TCP connect (and, for TLS, the TLS handshake): the WebSocket
+/// handshake on /p2p.
+template <class Link>
+void ws_handshake(std::shared_ptr<Link> link, const url_parts& parts,
+                  const std::string& url) {
+  tcp_layer(link->ws_.next_layer()).expires_after(connect_timeout);
+  link->ws_.async_handshake(parts.host + ":" + parts.port, "/p2p",
+                            [link, url](beast::error_code ec) {
+                              if (ec)
+                                return link->fail("handshake " + url + ": "
+                                                  + ec.message());
+                              apply_options(link->ws_,
+                                            beast::role_type::client);
+                              link->opened(url);
+                            });
+}
+
+void ws_handshake_after_tls(std::shared_ptr<ws_link_impl<tls_stream>> link,
+                            const url_parts& parts, const std::string& url) {
+  auto& tls = link->ws_.next_layer();
+  // SNI, and the certificate must name the host we dialled.
+  SSL_set_tlsext_host_name(tls.native_handle(), parts.host.c_str());
+  tls.set_verify_callback(net::ssl::host_name_verification(parts.host));
+  tcp_layer(tls).expires_after(connect_timeout);
+  tls.async_handshake(net::ssl::stream_base::client,
+                      [link, parts, url](beast::error_code ec) {
+                        if (ec)
+                          return link->fail("TLS handshake with " + url + ": "
+                                            + ec.message());
+                        ws_handshake(link, parts, url);
+                      });
+}
+
+template <class Link>
+void connect(std::shared_ptr<Link> link, const url_parts& parts,
+             const std::string& url) {
   auto resolver = std::make_shared<tcp::resolver>(link->ws_.get_executor());
   resolver->async_resolve(
     parts.host, parts.port,
@@ -111,38 +176,62 @@ void ws_link::dial(net::io_context& ioc, env e, uint64_t id,
                                  tcp::resolver::results_type results) {
       if (ec)
         return link->fail("resolve " + parts.host + ": " + ec.message());
-      auto& tcp_layer = beast::get_lowest_layer(link->ws_);
-      tcp_layer.expires_after(connect_timeout);
-      tcp_layer.async_connect(
-        results, [link, parts, url](beast::error_code ec,
-                                    const tcp::endpoint&) {
+      tcp_layer(link->ws_.next_layer()).expires_after(connect_timeout);
+      tcp_layer(link->ws_.next_layer())
+        .async_connect(results, [link, parts, url](beast::error_code ec,
+                                                   const tcp::endpoint&) {
           if (ec)
             return link->fail("connect " + url + ": " + ec.message());
           beast::error_code ignored;
-          beast::get_lowest_layer(link->ws_).socket().set_option(
+          tcp_layer(link->ws_.next_layer()).socket().set_option(
             tcp::no_delay(true), ignored);
-          beast::get_lowest_layer(link->ws_).expires_after(connect_timeout);
-          link->ws_.async_handshake(
-            parts.host + ":" + parts.port, "/p2p",
-            [link, url](beast::error_code ec) {
-              if (ec)
-                return link->fail("handshake " + url + ": " + ec.message());
-              apply_options(link->ws_, beast::role_type::client);
-              link->opened(url);
-            });
+          if constexpr (std::is_same_v<Link, ws_link_impl<tls_stream>>)
+            ws_handshake_after_tls(link, parts, url);
+          else
+            ws_handshake(link, parts, url);
         });
     });
 }
 
-void ws_link::opened(std::string address) {
+} // namespace
+
+void ws_link::dial(net::io_context& ioc, env e, uint64_t id,
+                   const std::string& url,
+                   std::shared_ptr<net::ssl::context> tls) {
+  url_parts parts;
+  if (!parse_url(url, parts)) {
+    caf::anon_send(e.bridge, link_down_atom::value, id,
+                   "bad peer URL " + url);
+    return;
+  }
+  if (parts.tls && !tls) {
+    caf::anon_send(e.bridge, link_down_atom::value, id,
+                   "no TLS client context for " + url);
+    return;
+  }
+  auto strand = net::make_strand(ioc);
+  if (parts.tls) {
+    connect(std::make_shared<ws_link_impl<tls_stream>>(
+              tls_stream(plain_stream(strand), *tls), std::move(e), id, true),
+            parts, url);
+  } else {
+    connect(std::make_shared<ws_link_impl<plain_stream>>(
+              plain_stream(strand), std::move(e), id, true),
+            parts, url);
+  }
+}
+
+template <class Stream>
+void ws_link_impl<Stream>::opened(std::string address) {
   caf::anon_send(env_.bridge, link_open_atom::value, id_,
-                 ws_link_ref{env_.ioc.lock(), shared_from_this()},
+                 ws_link_ref{env_.ioc.lock(), this->shared_from_this()},
                  std::string(outbound_ ? "out" : "in"), std::move(address));
   do_read();
 }
 
-void ws_link::do_read() {
-  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec,
+template <class Stream>
+void ws_link_impl<Stream>::do_read() {
+  ws_.async_read(buffer_, [self = this->shared_from_this()](beast::error_code ec,
                                                       std::size_t) {
     if (ec)
       return self->fail(ec == websocket::error::closed ? "closed by peer"
@@ -155,9 +244,10 @@ void ws_link::do_read() {
   });
 }
 
-void ws_link::send(std::string text) {
+template <class Stream>
+void ws_link_impl<Stream>::send(std::string text) {
   net::post(ws_.get_executor(),
-            [self = shared_from_this(), text = std::move(text)]() mutable {
+            [self = this->shared_from_this(), text = std::move(text)]() mutable {
               if (self->closing_)
                 return;
               self->queued_bytes_ += text.size();
@@ -169,12 +259,13 @@ void ws_link::send(std::string text) {
             });
 }
 
-void ws_link::do_write() {
+template <class Stream>
+void ws_link_impl<Stream>::do_write() {
   if (writing_ || queue_.empty())
     return;
   writing_ = true;
   ws_.async_write(net::buffer(queue_.front()),
-                  [self = shared_from_this()](beast::error_code ec,
+                  [self = this->shared_from_this()](beast::error_code ec,
                                               std::size_t) {
                     self->writing_ = false;
                     if (ec)
@@ -188,8 +279,9 @@ void ws_link::do_write() {
                   });
 }
 
-void ws_link::close(std::string reason, bool protocol_error) {
-  net::dispatch(ws_.get_executor(), [self = shared_from_this(),
+template <class Stream>
+void ws_link_impl<Stream>::close(std::string reason, bool protocol_error) {
+  net::dispatch(ws_.get_executor(), [self = this->shared_from_this(),
                                      reason = std::move(reason),
                                      protocol_error]() mutable {
     self->closing_ = true;
@@ -205,15 +297,21 @@ void ws_link::close(std::string reason, bool protocol_error) {
   });
 }
 
-void ws_link::fail(const std::string& reason) {
+template <class Stream>
+void ws_link_impl<Stream>::fail(const std::string& reason) {
   if (reported_down_)
     return;
   reported_down_ = true;
   caf::anon_send(env_.bridge, link_down_atom::value, id_, reason);
   beast::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both,
+  tcp_layer(ws_.next_layer()).socket().shutdown(tcp::socket::shutdown_both,
                                                  ignored);
-  beast::get_lowest_layer(ws_).socket().close(ignored);
+  tcp_layer(ws_.next_layer()).socket().close(ignored);
 }
+
+template void ws_link::accept<plain_stream>(plain_stream&&, const http_request&,
+                                            env);
+template void ws_link::accept<tls_stream>(tls_stream&&, const http_request&,
+                                          env);
 
 } // namespace p2p

@@ -5,14 +5,14 @@ The launcher comes from $P2P_NODE: a path to an executable or a command line suc
 `node /path/p2p-node.js` (split with shlex). Without it, build/p2p-node is tried, else the
 tests are skipped. Set P2P_KEEP_TMP=1 to keep the temp dir (dbs and stderr logs).
 """
-import atexit, http.client, itertools, json, os, queue, re, shlex, shutil, signal
+import atexit, http.client, itertools, json, os, queue, re, shlex, shutil, signal, ssl
 import subprocess, tempfile, threading, time, unittest, urllib.parse
 
 from wire import HTTP_TIMEOUT, RawConn, SSEClient, parse_response, raw_exchange  # noqa: F401 (re-exported)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_BINARY = os.path.join(HERE, "..", "..", "build", "p2p-node")
-LINE = re.compile(r"^listening on http://(\[[^\]]+\]|[^:/ ]+):(\d+) id=([0-9a-fA-F]+)\s*$")
+LINE = re.compile(r"^listening on (https?)://(\[[^\]]+\]|[^:/ ]+):(\d+) id=([0-9a-fA-F]+)\s*$")
 START_DEADLINE = 20
 WORK = tempfile.mkdtemp(prefix="p2p-blackbox-")
 _NODES = []
@@ -92,6 +92,7 @@ class Node:
         self.log = os.path.join(WORK, self.name + ".log")
         self.args = list(args) + [a for p in peers for a in ("--peer", p)]
         self.proc, self.host, self.port, self.id, self.extra_stdout = None, None, None, None, []
+        self.scheme = "http"  # "https" when the launcher says so (--tls-cert)
         _NODES.append(self)
         if start:
             self.start()
@@ -104,7 +105,7 @@ class Node:
 
     @property
     def url(self):
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     def running(self):
         return self.proc is not None and self.proc.poll() is None
@@ -128,7 +129,7 @@ class Node:
             self.kill9()
             raise RuntimeError(f"{self.name}: no 'listening on' line within {deadline_s}s "
                                f"(got {line!r}, rc={self.proc.returncode}); log tail:\n{self.log_tail()}")
-        self.host, self.port, self.id = m.group(1).strip("[]"), int(m.group(2)), m.group(3)
+        self.scheme, self.host, self.port, self.id = m.group(1), m.group(2).strip("[]"), int(m.group(3)), m.group(4)
         return self
 
     def _read_stdout(self, proc, first):
@@ -172,7 +173,15 @@ class Node:
 
     # ------------------------------------------------------------------ HTTP
     def connection(self, timeout=HTTP_TIMEOUT):
+        if self.scheme == "https":
+            return http.client.HTTPSConnection(self.host, self.port, timeout=timeout, context=self.ssl_context())
         return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+
+    def ssl_context(self):
+        """Verifies the node against the (self-signed) certificate it was started with (--tls-cert)."""
+        ctx = ssl.create_default_context(cafile=self.args[self.args.index("--tls-cert") + 1])
+        ctx.verify_flags &= ~getattr(ssl, "VERIFY_X509_STRICT", 0)  # a bare test cert lacks keyUsage
+        return ctx
 
     def request(self, method, target, body=None, headers=None, timeout=HTTP_TIMEOUT):
         """One request on a fresh connection -> (status, headers, body bytes)."""

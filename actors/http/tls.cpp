@@ -1,0 +1,48 @@
+#include "actors/http/tls.hpp"
+
+#include <boost/asio/ssl/context.hpp>
+
+#include <stdexcept>
+
+namespace p2p {
+
+namespace ssl = boost::asio::ssl;
+
+std::shared_ptr<ssl::context> make_server_tls(const tls_files& f) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2
+                   | ssl::context::no_sslv3 | ssl::context::no_tlsv1
+                   | ssl::context::no_tlsv1_1);
+  boost::system::error_code ec;
+  ctx->use_certificate_chain_file(f.cert, ec);
+  if (ec)
+    throw std::runtime_error("cannot load TLS certificate " + f.cert + ": "
+                             + ec.message());
+  ctx->use_private_key_file(f.key, ssl::context::pem, ec);
+  if (ec)
+    throw std::runtime_error("cannot load TLS key " + f.key + ": "
+                             + ec.message());
+  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
+    throw std::runtime_error("TLS key " + f.key
+                             + " does not match certificate " + f.cert);
+  return ctx;
+}
+
+std::shared_ptr<ssl::context> make_client_tls(const tls_files& f) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2
+                   | ssl::context::no_sslv3 | ssl::context::no_tlsv1
+                   | ssl::context::no_tlsv1_1);
+  ctx->set_default_verify_paths();
+  if (!f.ca.empty()) {
+    boost::system::error_code ec;
+    ctx->load_verify_file(f.ca, ec);
+    if (ec)
+      throw std::runtime_error("cannot load TLS CA file " + f.ca + ": "
+                               + ec.message());
+  }
+  ctx->set_verify_mode(ssl::verify_peer);
+  return ctx;
+}
+
+} // namespace p2p
