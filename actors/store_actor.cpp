@@ -56,7 +56,7 @@ store_impl(store_actor::stateful_pointer<store_state> self,
       -> caf::typed_response_promise<std::vector<uint64_t>> {
       auto& st = self->state;
       auto rp = self->make_response_promise<std::vector<uint64_t>>();
-      st.pending_updates += batch.updates.size() + 1;
+      st.pending_updates += batch.updates.size() + 1; // +1: its checkpoint
       st.pending.push_back({std::move(batch), rp});
       if (st.pending_updates >= max_batch_updates)
         flush(self);
