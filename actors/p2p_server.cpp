@@ -140,6 +140,7 @@ void P2PServer::start() {
       ctx, tls_files{d.options.tls_cert, d.options.tls_key, d.options.tls_ca});
     d.port = d.http->listen(d.options.host, d.options.port);
   } catch (const std::exception& e) {
+    ctx.reset(); // it shares the db, which close() waits to be released
     d.running = true; // so close() tears down what started
     close();
     throw p2p_error(e.what());

@@ -31,9 +31,11 @@ std::string fresh_nonce() {
   return to_hex(bytes, sizeof bytes);
 }
 
-std::string auth_proof(std::string_view secret, std::string_view id,
-                       std::string_view nonce, std::string_view peer_nonce) {
+std::string auth_proof(std::string_view secret, bool dialled,
+                       std::string_view id, std::string_view nonce,
+                       std::string_view peer_nonce) {
   std::string message = "p2psync-auth-v1|";
+  message.append(dialled ? "dial|" : "accept|");
   message.append(id).append("|").append(nonce).append("|").append(peer_nonce);
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;

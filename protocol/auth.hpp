@@ -12,9 +12,13 @@ namespace p2p {
 std::string fresh_nonce();
 
 /// The proof the node `id` (which sent `nonce` in its hello) gives to a
-/// peer whose hello carried `peer_nonce`.
-std::string auth_proof(std::string_view secret, std::string_view id,
-                       std::string_view nonce, std::string_view peer_nonce);
+/// peer whose hello carried `peer_nonce`. `dialled` says whether the prover
+/// dialled the link: a proof made by an accepting node is never accepted
+/// by an accepting node, so no one can dial two nodes and relay one's proof
+/// to the other.
+std::string auth_proof(std::string_view secret, bool dialled,
+                       std::string_view id, std::string_view nonce,
+                       std::string_view peer_nonce);
 
 /// Compares two strings in constant time (for proofs and tokens).
 bool equal_secret(std::string_view a, std::string_view b);

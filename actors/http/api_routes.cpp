@@ -9,6 +9,8 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace p2p {
@@ -152,9 +154,14 @@ std::optional<http_response> check_token(const api_context& ctx,
   std::string_view given = h == req.end() ? std::string_view{}
                                           : std::string_view(h->value().data(),
                                                              h->value().size());
-  constexpr std::string_view scheme = "Bearer ";
-  if (given.substr(0, scheme.size()) == scheme
-      && equal_secret(given.substr(scheme.size()), ctx.token))
+  constexpr std::string_view scheme = "bearer "; // case-insensitive
+  auto lower = [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  };
+  bool bearer = given.size() > scheme.size()
+                && std::equal(scheme.begin(), scheme.end(), given.begin(),
+                              [&](char a, char b) { return a == lower(b); });
+  if (bearer && equal_secret(given.substr(scheme.size()), ctx.token))
     return std::nullopt;
   auto res = error_response(401, h == req.end() ? "authorization required"
                                                 : "wrong token",

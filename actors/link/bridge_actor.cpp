@@ -89,8 +89,9 @@ void on_frame(self_ptr self, uint64_t id, const std::string& text,
       return reject(self, id, "authentication required: this network has "
                               "a cluster secret");
     send_frame(self, id,
-               wire::encode(wire::auth{auth_proof(st.secret, st.node_id,
-                                                  entry.nonce, h->nonce)}));
+               wire::encode(wire::auth{auth_proof(st.secret, entry.outbound,
+                                                  st.node_id, entry.nonce,
+                                                  h->nonce)}));
     entry.pending_hello = std::move(*h);
     return;
   }
@@ -99,7 +100,8 @@ void on_frame(self_ptr self, uint64_t id, const std::string& text,
       return reject(self, id, "unexpected auth");
     auto hello = std::move(*entry.pending_hello);
     entry.pending_hello.reset();
-    auto expected = auth_proof(st.secret, hello.id, hello.nonce, entry.nonce);
+    auto expected = auth_proof(st.secret, !entry.outbound, hello.id,
+                               hello.nonce, entry.nonce);
     if (!equal_secret(a->mac, expected))
       return reject(self, id, "authentication failed: wrong cluster secret");
     if (auto err = admit(self, id, hello); !err.empty())

@@ -153,7 +153,10 @@ void link_lost(self_ptr self, const std::string& reason) {
   st.backlog.clear();
   st.in_flight = 0;
   st.link_id = 0;
-  st.row.last_error = reason;
+  // What the other side said before closing says more than the close.
+  st.row.last_error = st.peer_error.empty() ? reason
+                                            : st.peer_error + " (" + reason + ")";
+  st.peer_error.clear();
   if (st.outbound)
     back_off(self);
   else
@@ -236,7 +239,8 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       pump(self);
     },
     [self](wire::error& e) {
-      self->state.row.last_error = "peer said: " + e.message;
+      self->state.peer_error = "peer said: " + e.message;
+      self->state.row.last_error = self->state.peer_error;
       self->state.publish_row();
     },
     [self](log_atom, uint64_t) { pump(self); },

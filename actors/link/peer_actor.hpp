@@ -47,6 +47,7 @@ struct peer_state {
   bool up = false;
   std::chrono::steady_clock::time_point up_since;
   std::string remote_epoch;
+  std::string peer_error; // the other side's error message on this link
   link_row row;
 
   // Sending our change log.

@@ -23,9 +23,10 @@ def secret_args(secret):
     return ["--secret-file", write_file(secret)] if secret is not None else []
 
 
-def proof(secret, ident, own_nonce, peer_nonce):
-    """The auth mac `ident` (whose hello carried own_nonce) gives to a peer whose hello carried peer_nonce."""
-    msg = f"p2psync-auth-v1|{ident}|{own_nonce}|{peer_nonce}"
+def proof(secret, role, ident, own_nonce, peer_nonce):
+    """The auth mac `ident` (whose hello carried own_nonce) gives to a peer whose hello carried
+    peer_nonce; role is "dial" when the prover dialled the link, else "accept"."""
+    msg = f"p2psync-auth-v1|{role}|{ident}|{own_nonce}|{peer_nonce}"
     return hmac.new(secret.encode(), msg.encode(), hashlib.sha256).hexdigest()
 
 
@@ -151,8 +152,8 @@ class RawSecretPeerTest(LiarMixin, NodeTestCase):
         ws = self.connect()
         node_nonce = self.node_hello(ws)
         ws.send_json(hello(ident, nonce=nonce))
-        self.assertEqual(ws.recv_json(DEADLINE), {"type": "auth", "mac": proof(SECRET, self.node.id, node_nonce, nonce)})
-        captured = {"type": "auth", "mac": proof(SECRET, ident, nonce, node_nonce)}
+        self.assertEqual(ws.recv_json(DEADLINE), {"type": "auth", "mac": proof(SECRET, "accept", self.node.id, node_nonce, nonce)})
+        captured = {"type": "auth", "mac": proof(SECRET, "dial", ident, nonce, node_nonce)}
         ws.send_json(captured)
         sync = ws.recv_json(DEADLINE)
         self.assertEqual((sync.get("type"), sync.get("since")), ("sync", 0), sync)

@@ -93,9 +93,11 @@ class TLSTest(ClusterTestCase):
             got = plain_bytes(a, b"GET " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             self.assertNotIn(b"s3cr3t-v4lue", got, target)
             self.assertFalse(got.startswith(b"HTTP/1.1 200") or got.startswith(b"HTTP/1.0 200"), got[:200])
+        ws = WSClient(a.host, a.port, timeout=10, upgrade=False)
+        self.addCleanup(ws.close)
         with self.assertRaises((AssertionError, WSClosed, OSError, ValueError, IndexError),
                                msg="a plain ws:// upgrade to /p2p succeeded on a TLS port"):
-            WSClient(a.host, a.port, timeout=10).close()
+            ws.upgrade()
         self.assertTrue(a.serving(), "the TLS node stopped serving after plain-text clients")
 
     def test_untrusted_certificate_does_not_link(self):
@@ -139,7 +141,7 @@ class TLSConfigTest(unittest.TestCase):
         }
         for name, args in cases.items():
             with self.subTest(name):
-                code, out, err = run_launcher(args)
+                code, out, err = run_launcher(args, deadline_s=40)  # a failed start exits after ~10 s now
                 self.assertNotEqual(code, 0, f"{name}: exit 0; stderr {err!r}")
                 self.assertNotIn("listening", out, f"{name}: printed the listening line")
                 self.assertTrue(err.strip(), f"{name}: nothing on stderr")
