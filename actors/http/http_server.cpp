@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -26,7 +27,15 @@ struct http_server::impl {
   tcp::acceptor acceptor{*ioc};
   std::vector<std::thread> threads;
   std::shared_ptr<net::ssl::context> tls_server; // null: plain HTTP
-  std::shared_ptr<net::ssl::context> tls_client;
+  // Made on the first https:// dial: loading the system's trust store costs
+  // tens of milliseconds and megabytes a node without such peers never needs.
+  struct lazy_client_tls {
+    tls_files files;
+    std::once_flag once;
+    std::shared_ptr<net::ssl::context> ctx;
+    std::string error;
+  };
+  std::shared_ptr<lazy_client_tls> tls_client = std::make_shared<lazy_client_tls>();
 
   /// TLS first (with a deadline), then the same session as plain HTTP.
   void start_tls(tcp::socket socket) {
@@ -71,7 +80,11 @@ http_server::http_server(std::shared_ptr<const api_context> ctx,
   impl_->ctx = std::move(ctx);
   if (!tls.cert.empty() || !tls.key.empty())
     impl_->tls_server = make_server_tls(tls);
-  impl_->tls_client = make_client_tls(tls);
+  impl_->tls_client->files = tls;
+  if (!tls.ca.empty()) { // named explicitly: check it now, not at a dial
+    auto& lazy = *impl_->tls_client;
+    std::call_once(lazy.once, [&] { lazy.ctx = make_client_tls(tls); });
+  }
 }
 
 http_server::~http_server() {
@@ -110,8 +123,21 @@ link_dialer http_server::dialer() {
   std::weak_ptr<net::io_context> weak = impl_->ioc;
   return [weak, tls = impl_->tls_client](uint64_t id, const std::string& url,
                                          const bridge_actor& bridge) {
-    if (auto ioc = weak.lock())
-      ws_link::dial(*ioc, ws_link::env{weak, bridge}, id, url, tls);
+    auto ioc = weak.lock();
+    if (!ioc)
+      return;
+    std::shared_ptr<net::ssl::context> client;
+    if (url.rfind("https://", 0) == 0) {
+      std::call_once(tls->once, [&] {
+        try {
+          tls->ctx = make_client_tls(tls->files);
+        } catch (const std::exception& e) {
+          tls->error = e.what();
+        }
+      });
+      client = tls->ctx;
+    }
+    ws_link::dial(*ioc, ws_link::env{weak, bridge}, id, url, client);
   };
 }
 
