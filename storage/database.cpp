@@ -2,6 +2,7 @@
 
 #include "storage/lmdb.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <random>
@@ -13,6 +14,7 @@ namespace {
 
 constexpr std::string_view node_id_key = "node_id";
 constexpr std::string_view epoch_key = "epoch";
+constexpr std::string_view open_key = "open"; // present while a process has it
 constexpr std::string_view max_time_key = "max_time";
 constexpr std::string_view live_key = "live_entries";
 
@@ -60,15 +62,28 @@ database::database(const std::string& dir, std::size_t initial_map_size)
   std::string_view existing;
   if (!t.get(meta_, node_id_key, existing))
     t.put(meta_, node_id_key, random_hex_id());
-  if (!t.get(meta_, epoch_key, existing))
+  // Still marked open: the last run ended without closing. Commits of
+  // peers' updates skip the meta page flush (see try_apply), so an OS crash
+  // may have undone some that peers already counted in their checkpoints;
+  // a new epoch makes them ask afresh (by sketch, so it stays cheap).
+  if (!t.get(meta_, epoch_key, existing) || t.get(meta_, open_key, existing))
     t.put(meta_, epoch_key, random_hex_id());
+  t.put(meta_, open_key, "1");
   t.commit();
   // The map may have been grown by an earlier run: use the size on disk.
   if (env_->map_size() < initial_map_size)
     env_->set_map_size(initial_map_size);
 }
 
-database::~database() = default;
+database::~database() {
+  try {
+    lmdb::txn t(*env_, false);
+    t.del(meta_, open_key);
+    t.commit();
+  } catch (const std::exception&) {
+    // The next open sees the mark and moves to a new epoch: safe.
+  }
+}
 
 std::string database::node_id() const {
   reader r(*this);
@@ -155,6 +170,17 @@ database::try_apply(const std::vector<write_batch>& batches) {
   }
   write_u64(t, meta_, max_time_key, max_time);
   write_u64(t, meta_, live_key, live);
+  // A local write is acknowledged to its caller: it gets both flushes. A
+  // transaction of peers' updates only skips the meta page's flush: an OS
+  // crash may then undo it (never corrupt the db); its changes come again,
+  // as the checkpoint that covers them is undone with them, and the epoch
+  // moves at the next open (see the constructor).
+  bool all_remote = std::all_of(batches.begin(), batches.end(),
+                                [](const write_batch& b) {
+                                  return !b.from.empty();
+                                });
+  lmdb::check(mdb_env_set_flags(env_->get(), MDB_NOMETASYNC, all_remote),
+              "mdb_env_set_flags");
   t.commit();
   return result;
 }

@@ -92,7 +92,7 @@ void pump(self_ptr self) {
     for (auto& rec : recs) {
       // The other node has these already: it sent or wrote them (unless it
       // starts from nothing, say with a wiped db under the same id).
-      if (st.skip_theirs
+      if (rec.seq > st.send_all_upto
           && (rec.from == st.row.remote_id || rec.u.origin == st.row.remote_id))
         continue;
       run.items.push_back(std::move(rec.u));
@@ -201,7 +201,11 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       st.cursor = s.since;
       st.in_flight = 0;
       st.sent_upto = s.since;
-      st.skip_theirs = s.since > 0 || !s.sketch.empty();
+      // A node that says it holds nothing gets our whole log as it is now,
+      // its own earlier writes included; after that, no echoes.
+      st.send_all_upto = s.since == 0 && s.sketch.empty()
+                           ? st.deps.db->last_seq()
+                           : 0;
       st.backlog.clear();
       st.streaming = true;
       if (s.since == 0 && !s.sketch.empty())

@@ -54,7 +54,9 @@ struct peer_state {
   bool streaming = false;
   uint64_t cursor = 0;    // our change seq sent (or skipped) through
   uint64_t sent_upto = 0; // the last `upto` sent
-  bool skip_theirs = true; // leave out what the other node sent or wrote
+  // Up to here, also send what the other node sent or wrote (it said it
+  // holds nothing); beyond, leave that out.
+  uint64_t send_all_upto = 0;
   int in_flight = 0;   // runs sent, not yet acknowledged
   std::deque<update> backlog; // what a sketch said the other node lacks
 

@@ -99,3 +99,21 @@ TEST_CASE("data survives reopening") {
   CHECK(db.get("x")->u.value == R"({"v":1})");
   CHECK(db.max_time() == 77);
 }
+
+TEST_CASE("the epoch survives a clean close and moves after an unclean one") {
+  test_dir dir;
+  std::string epoch;
+  {
+    database db(dir.sub("db"));
+    epoch = db.epoch();
+  }
+  {
+    database db(dir.sub("db"));
+    CHECK(db.epoch() == epoch); // closed cleanly
+    // A second handle would be a second env in one process (not allowed);
+    // an unclean end is simulated by leaving the mark: copy the files.
+    std::filesystem::copy(dir.sub("db"), dir.sub("crashed"));
+  }
+  database crashed(dir.sub("crashed"));
+  CHECK(crashed.epoch() != epoch);
+}
