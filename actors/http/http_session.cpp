@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -56,10 +57,35 @@ void http_session<Stream>::do_read() {
   parser_->body_limit(ctx_->limits.body_bytes);
   parser_->header_limit(static_cast<uint32_t>(ctx_->limits.header_bytes));
   tcp_layer(stream_).expires_after(ctx_->limits.idle_timeout);
-  http::async_read(stream_, buffer_, *parser_,
-                   [self = this->shared_from_this()](beast::error_code ec,
-                                               std::size_t n) {
-                     self->on_read(ec, n);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          [self = this->shared_from_this()](
+                            beast::error_code ec, std::size_t n) {
+                            self->on_header(ec, n);
+                          });
+}
+
+// A client that sent `Expect: 100-continue` (curl does, for bodies over
+// 1 KiB) waits for our go-ahead before the body; without it, it stalls.
+template <class Stream>
+void http_session<Stream>::on_header(beast::error_code ec, std::size_t n) {
+  if (ec || parser_->is_done())
+    return on_read(ec, n);
+  auto read_body = [self = this->shared_from_this()] {
+    http::async_read(self->stream_, self->buffer_, *self->parser_,
+                     [self](beast::error_code ec, std::size_t n) {
+                       self->on_read(ec, n);
+                     });
+  };
+  auto expect = parser_->get()[http::field::expect];
+  if (!beast::iequals(expect, "100-continue"))
+    return read_body();
+  static const std::string go_ahead = "HTTP/1.1 100 Continue\r\n\r\n";
+  net::async_write(stream_, net::buffer(go_ahead),
+                   [self = this->shared_from_this(),
+                    read_body](beast::error_code ec, std::size_t) {
+                     if (ec)
+                       return;
+                     read_body();
                    });
 }
 

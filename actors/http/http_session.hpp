@@ -27,6 +27,7 @@ public:
 
 private:
   void do_read();
+  void on_header(boost::beast::error_code ec, std::size_t bytes);
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void send(http_response res);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t);

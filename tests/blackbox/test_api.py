@@ -1,5 +1,5 @@
 """HTTP API semantics and launcher behaviour of p2p-node (black box)."""
-import json, signal, subprocess, unittest
+import json, signal, socket, subprocess, unittest
 
 from harness import WORK, NodeTestCase, api, call, launcher, now_ms, parse_json, wait_until
 
@@ -16,6 +16,21 @@ class ApiTest(NodeTestCase):
     @classmethod
     def setUpClass(cls):
         cls.node = cls.class_node("api")
+
+    def test_expect_100_continue_gets_the_go_ahead(self):
+        # curl sends this for bodies over 1 KiB and waits for "100 Continue" before the body
+        body = json.dumps({"x": "y" * 3000}).encode()
+        with socket.create_connection((self.node.host, self.node.port), timeout=5) as s:
+            s.sendall(b"PUT /api/expect/big HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                      b"Expect: 100-continue\r\nConnection: close\r\n"
+                      b"Content-Length: %d\r\n\r\n" % len(body))
+            self.assertTrue(s.recv(64).startswith(b"HTTP/1.1 100 Continue"))
+            s.sendall(body)
+            answer = b""
+            while chunk := s.recv(65536):
+                answer += chunk
+        self.assertTrue(answer.startswith(b"HTTP/1.1 200"), answer[:200])
+        self.assertEqual(self.node.get("expect/big"), (200, {"x": "y" * 3000}))
 
     def test_put_returns_path_value_timestamp_origin(self):
         value = {"name": "ada", "tags": ["x", "y"]}
