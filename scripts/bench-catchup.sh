@@ -5,8 +5,5 @@
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
-if [[ -z "${P2P_NODE:-}" ]]; then
-  scripts/build.sh --target p2p-node
-  P2P_NODE=$repo/build/p2p-node
-fi
+P2P_NODE=$(scripts/bench/ours.sh)
 exec python3 scripts/bench/catchup.py "$P2P_NODE" "$@"

@@ -6,10 +6,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
-if [[ -z "${P2P_NODE:-}" ]]; then
-  scripts/build.sh --target p2p-node
-  P2P_NODE=$repo/build/p2p-node
-fi
+P2P_NODE=$(scripts/bench/ours.sh)
 SEED_DIR=${SEED_DIR:-$repo/../shared/anchors/seed-node}
 seed_cmd=$(bash "$SEED_DIR/setup.sh" | tail -n 1)
 exec python3 scripts/bench/sync.py "$P2P_NODE" "$seed_cmd" "$@"
