@@ -125,7 +125,6 @@ void P2PServer::start() {
   auto ctx = std::make_shared<api_context>();
   ctx->system = &sys;
   ctx->router = d.router;
-  ctx->subscriptions = d.subscriptions;
   ctx->db = d.db;
   ctx->metrics = &d.metrics;
   ctx->node_id = d.id;

@@ -36,7 +36,6 @@ struct custom_route {
 struct api_context {
   caf::actor_system* system = nullptr;
   router_actor router;
-  subscriptions_actor subscriptions;
   std::shared_ptr<database> db;
   node_metrics* metrics = nullptr;
   std::string node_id;

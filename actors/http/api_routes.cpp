@@ -134,13 +134,6 @@ bool custom_route_matches(const custom_route& r, std::string_view path) {
 
 } // namespace
 
-http_response make_response(unsigned status, std::string body,
-                            const http_request& req,
-                            const char* content_type) {
-  return respond(status, std::move(body), {req.version(), req.keep_alive()},
-                 content_type);
-}
-
 http_response error_response(unsigned status, std::string_view message,
                              const http_request& req) {
   return respond_error(status, message, {req.version(), req.keep_alive()});

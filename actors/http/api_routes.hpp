@@ -23,12 +23,6 @@ using reply_fn = std::function<void(http_response)>;
 void route_request(const api_context& ctx, const http_request& req,
                    reply_fn reply);
 
-/// A response with a JSON (or other) body, matched to the request's
-/// version and keep-alive.
-http_response make_response(unsigned status, std::string body,
-                            const http_request& req,
-                            const char* content_type = "application/json");
-
 /// Empty when `req` may go ahead under the node's bearer-token rule,
 /// otherwise the 401 answer. `write` says whether it changes data.
 std::optional<http_response> check_token(const api_context& ctx,

@@ -14,11 +14,6 @@ void link_table::remove(uint64_t key) {
   rows_.erase(key);
 }
 
-std::size_t link_table::size() const {
-  std::lock_guard<std::mutex> guard(mtx_);
-  return rows_.size();
-}
-
 std::size_t link_table::count_up() const {
   std::lock_guard<std::mutex> guard(mtx_);
   std::size_t n = 0;

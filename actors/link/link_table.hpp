@@ -24,7 +24,6 @@ public:
   void put(uint64_t key, const link_row& row);
   void remove(uint64_t key);
   std::string to_json() const;
-  std::size_t size() const;
   /// Links whose handshake is done.
   std::size_t count_up() const;
 
