@@ -17,6 +17,7 @@ constexpr std::string_view epoch_key = "epoch";
 constexpr std::string_view open_key = "open"; // present while a process has it
 constexpr std::string_view max_time_key = "max_time";
 constexpr std::string_view live_key = "live_entries";
+constexpr std::string_view index_generation_key = "index_generation";
 
 std::string random_hex_id() {
   std::random_device rd;
@@ -59,6 +60,8 @@ database::database(const std::string& dir, std::size_t initial_map_size)
   changes_ = t.open_db("changes");
   meta_ = t.open_db("meta");
   checkpoints_ = t.open_db("checkpoints");
+  schemas_ = t.open_db("schemas");
+  indexes_.open(t);
   std::string_view existing;
   if (!t.get(meta_, node_id_key, existing))
     t.put(meta_, node_id_key, random_hex_id());
@@ -142,20 +145,26 @@ database::try_apply(const std::vector<write_batch>& batches) {
   }
   auto max_time = read_u64(t, meta_, max_time_key);
   auto live = read_u64(t, meta_, live_key);
+  const auto& defs = index_defs(t);
   for (const auto& batch : batches) {
     auto& seqs = result.emplace_back(batch.updates.size(), 0);
     for (std::size_t i = 0; i < batch.updates.size(); ++i) {
       const auto& u = batch.updates[i];
       std::string_view old;
+      std::string old_value; // outlives the page `old` points into
       bool was_live = false;
       if (t.get(records_, u.path, old)) {
         if (auto rec = view_record(old)) {
           if (!stamp_wins(u.time, u.origin, rec->time, rec->origin))
             continue;
           was_live = rec->value != "null";
+          if (!defs.empty())
+            old_value = rec->value;
           t.del(changes_, encode_seq_key(rec->seq));
         }
       }
+      if (!defs.empty())
+        indexes_.on_change(t, defs, u.path, old_value, u.value);
       seqs[i] = ++seq;
       t.put(records_, u.path, encode_record(u, seq, batch.from));
       t.put(changes_, encode_seq_key(seq), u.path);
@@ -185,6 +194,86 @@ database::try_apply(const std::vector<write_batch>& batches) {
   return result;
 }
 
+const std::vector<index_def>& database::index_defs(const lmdb::txn& t) {
+  auto generation = read_u64(t, meta_, index_generation_key);
+  if (generation != index_generation_) {
+    index_defs_ = indexes_.load(t);
+    index_generation_ = generation;
+  }
+  return index_defs_;
+}
+
+void database::write(const std::function<void(lmdb::txn&)>& body) {
+  while (true) {
+    try {
+      lmdb::txn t(*env_, false);
+      body(t);
+      t.commit();
+      return;
+    } catch (const lmdb::error& e) {
+      if (e.code() != MDB_MAP_FULL)
+        throw;
+      grow_map();
+    }
+  }
+}
+
+std::pair<index_def, uint64_t>
+database::create_index(const std::string& prefix, const std::string& field) {
+  std::pair<index_def, uint64_t> out;
+  write([&](lmdb::txn& t) {
+    out = indexes_.create(t, records_, prefix, field);
+    write_u64(t, meta_, index_generation_key,
+              read_u64(t, meta_, index_generation_key) + 1);
+  });
+  return out;
+}
+
+bool database::drop_index(const std::string& prefix, const std::string& field) {
+  bool dropped = false;
+  write([&](lmdb::txn& t) {
+    dropped = indexes_.drop(t, prefix, field);
+    write_u64(t, meta_, index_generation_key,
+              read_u64(t, meta_, index_generation_key) + 1);
+  });
+  return dropped;
+}
+
+std::vector<index_def> database::indexes() const {
+  reader r(*this);
+  return indexes_.load(r.txn);
+}
+
+query_result database::query(const field_query& q,
+                             const compiled_query& cq) const {
+  reader r(*this);
+  return run_query(r.txn, records_, indexes_.entries(), indexes_.load(r.txn),
+                   q, cq);
+}
+
+void database::set_schema(const std::string& prefix, const std::string& text) {
+  // LMDB keys cannot be empty: the empty prefix is kept as "\0".
+  std::string key = prefix.empty() ? std::string(1, '\0') : prefix;
+  write([&](lmdb::txn& t) {
+    if (text.empty())
+      t.del(schemas_, key);
+    else
+      t.put(schemas_, key, text);
+  });
+}
+
+std::vector<std::pair<std::string, std::string>> database::schemas() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  reader r(*this);
+  lmdb::cursor c(r.txn, schemas_);
+  for (bool ok = c.first(); ok; ok = c.next()) {
+    auto key = c.key();
+    out.emplace_back(key == std::string_view("\0", 1) ? "" : std::string(key),
+                     std::string(c.value()));
+  }
+  return out;
+}
+
 void database::grow_map() {
   std::unique_lock<std::shared_mutex> lock(resize_mutex_);
   env_->set_map_size(env_->map_size() * 2);
@@ -199,16 +288,20 @@ std::optional<stored_record> database::get(std::string_view path) const {
 }
 
 std::vector<update> database::scan(std::string_view prefix, std::size_t limit,
-                                   bool with_tombstones) const {
+                                   bool with_tombstones,
+                                   std::string_view after) const {
   std::vector<update> out;
   reader r(*this);
   lmdb::cursor c(r.txn, records_);
+  auto start = std::max(prefix, after);
   // An empty key is not valid in LMDB: start at the first record instead.
-  for (bool ok = prefix.empty() ? c.first() : c.seek(prefix); ok;
+  for (bool ok = start.empty() ? c.first() : c.seek(start); ok;
        ok = c.next()) {
     auto key = c.key();
     if (key.compare(0, prefix.size(), prefix) != 0)
       break;
+    if (!after.empty() && key <= after)
+      continue;
     auto rec = decode_record(key, c.value());
     if (!rec || (!with_tombstones && rec->u.is_tombstone()))
       continue;

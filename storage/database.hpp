@@ -8,13 +8,19 @@
 //            entry count.
 //   checkpoints: peer epoch -> that peer's change seq applied through here,
 //            written in the same transaction as the changes it covers.
+//   index_defs, index_entries: field indexes (indexes.hpp), kept in the
+//            transaction that changes the records.
+//   schemas: prefix -> JSON Schema text (checked by the router, not here).
 // Writes go through apply() from one thread at a time (the store actor).
 // Reads are lock-free MVCC snapshots any thread may take.
 #include "protocol/sketch.hpp"
 #include "protocol/update.hpp"
+#include "storage/indexes.hpp"
+#include "storage/query_runner.hpp"
 #include "storage/record.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -71,9 +77,25 @@ public:
   std::optional<stored_record> get(std::string_view path) const;
 
   /// Records whose path starts with `prefix`, in path order; tombstones
-  /// skipped unless asked for. limit 0 means no limit.
+  /// skipped unless asked for. limit 0 means no limit. With `after`, only
+  /// paths past it (for paging).
   std::vector<update> scan(std::string_view prefix, std::size_t limit,
-                           bool with_tombstones = false) const;
+                           bool with_tombstones = false,
+                           std::string_view after = {}) const;
+
+  /// Creates the index on (prefix, field) and builds it from the records,
+  /// in one transaction; the count of entries built (0: it existed).
+  std::pair<index_def, uint64_t> create_index(const std::string& prefix,
+                                              const std::string& field);
+  /// False when there was no such index.
+  bool drop_index(const std::string& prefix, const std::string& field);
+  std::vector<index_def> indexes() const;
+  /// Runs a compiled query on one snapshot (query_runner.hpp).
+  query_result query(const field_query& q, const compiled_query& cq) const;
+
+  /// Schemas by prefix, as JSON text; an empty text removes one.
+  void set_schema(const std::string& prefix, const std::string& text);
+  std::vector<std::pair<std::string, std::string>> schemas() const;
 
   /// Records changed after `seq`, in change order, at most `limit` of
   /// them (0: no limit) and, past the first, at most about `max_bytes`.
@@ -97,6 +119,11 @@ private:
   std::vector<std::vector<uint64_t>>
   try_apply(const std::vector<write_batch>& batches);
   void grow_map();
+  /// Runs `body` in a write transaction and commits, growing the map and
+  /// starting again when it fills up.
+  void write(const std::function<void(lmdb::txn&)>& body);
+  /// The index definitions, reloaded when another transaction changed them.
+  const std::vector<index_def>& index_defs(const lmdb::txn& t);
 
   // LMDB may resize the map only while no transaction is open in the
   // process: readers hold this shared, growth holds it exclusive.
@@ -106,6 +133,11 @@ private:
   unsigned changes_ = 0;
   unsigned meta_ = 0;
   unsigned checkpoints_ = 0;
+  unsigned schemas_ = 0;
+  index_store indexes_;
+  // Only touched inside write transactions, which LMDB serializes.
+  std::vector<index_def> index_defs_;
+  uint64_t index_generation_ = ~uint64_t{0};
 };
 
 } // namespace p2p

@@ -138,4 +138,8 @@ bool cursor::next() {
   return move(MDB_NEXT);
 }
 
+void cursor::del() {
+  check(mdb_cursor_del(cur_, 0), "mdb_cursor_del");
+}
+
 } // namespace p2p::lmdb

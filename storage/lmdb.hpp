@@ -91,6 +91,8 @@ public:
   bool first();
   bool last();
   bool next();
+  /// Deletes the entry under the cursor (write transactions only).
+  void del();
   std::string_view key() const {
     return to_view(key_);
   }

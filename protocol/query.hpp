@@ -1,0 +1,68 @@
+#pragma once
+// A field query: the entries under a prefix whose field (a JSON pointer)
+// equals a value or falls in a range, in index order: by the field's value
+// (sort_key.hpp), then by path. The order does not depend on whether an
+// index answers it or a scan does, so every node gives the same pages.
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace boost::json {
+class value;
+}
+
+namespace p2p {
+
+constexpr std::size_t default_query_limit = 100;
+constexpr std::size_t max_query_limit = 1000;
+
+struct query_bound {
+  std::string json; // a number or a string, as JSON text
+  bool inclusive = true;
+};
+
+struct field_query {
+  std::string prefix;                // entries whose path starts with it
+  std::string field;                 // JSON pointer; "" is the whole value
+  std::optional<std::string> equals; // a scalar, as JSON text
+  std::optional<query_bound> lower;
+  std::optional<query_bound> upper;
+  std::size_t limit = default_query_limit;
+  std::string after; // sort key + path of the last result already seen
+  bool use_index = true; // false: scan even when an index covers it
+};
+
+/// A query checked and made ready to run.
+class compiled_query {
+public:
+  /// Nothing (and `why`) when the query is malformed: a bad prefix or
+  /// pointer, no condition, equality mixed with a range, bounds that are
+  /// not numbers or strings or not of one kind, a bad limit.
+  static std::optional<compiled_query> compile(const field_query& q,
+                                               std::string& why);
+
+  /// Where matching sort keys start.
+  const std::string& first_key() const {
+    return first_key_;
+  }
+  /// True once `key` (a sort key) is past every possible match.
+  bool past_end(std::string_view key) const;
+  /// True when `field_value` (the field of an entry) satisfies the query.
+  bool matches(const boost::json::value& field_value) const;
+
+private:
+  std::string first_key_;
+  std::optional<std::string> last_key_; // inclusive, when bounded above
+  char tag_ = 0;                        // matches all have this kind
+  struct values;
+  std::shared_ptr<const values> values_;
+};
+
+/// The cursor handed to clients: the resume position as hex text.
+std::string encode_cursor(std::string_view after);
+/// False when `text` is not a cursor.
+bool decode_cursor(std::string_view text, std::string& after);
+
+} // namespace p2p

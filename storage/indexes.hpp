@@ -1,0 +1,65 @@
+#pragma once
+// Secondary indexes over a field of the entries under a prefix, kept in two
+// LMDB databases and changed only inside the write transaction that changes
+// the records they cover, so an index never disagrees with the data:
+//   index_defs:    u32 id (big-endian) -> {"prefix":..,"field":..}
+//   index_entries: u32 id + sort key of the field's value + path -> ""
+// An entry whose field is missing, an object or an array has no index entry.
+#include <lmdb.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace p2p {
+
+namespace lmdb {
+class txn;
+}
+
+struct index_def {
+  uint32_t id = 0;
+  std::string prefix; // covers entries whose path starts with it
+  std::string field;  // JSON pointer
+};
+
+class index_store {
+public:
+  /// Opens (creating) the two databases.
+  void open(lmdb::txn& t);
+
+  std::vector<index_def> load(const lmdb::txn& t) const;
+
+  /// The index on (prefix, field), built from `records` if it is new; the
+  /// second member counts the entries built (0 when it existed).
+  std::pair<index_def, uint64_t> create(lmdb::txn& t, MDB_dbi records,
+                                        const std::string& prefix,
+                                        const std::string& field);
+  /// Removes the index and its entries; false when there was none.
+  bool drop(lmdb::txn& t, std::string_view prefix, std::string_view field);
+
+  /// Moves the entries of every index in `defs` over `path` from the value
+  /// `old_json` to `new_json` (JSON text; "" or "null" when absent).
+  void on_change(lmdb::txn& t, const std::vector<index_def>& defs,
+                 std::string_view path, std::string_view old_json,
+                 std::string_view new_json) const;
+
+  MDB_dbi entries() const {
+    return entries_;
+  }
+
+private:
+  MDB_dbi defs_ = 0;
+  MDB_dbi entries_ = 0;
+};
+
+/// The 4-byte id prefix of an index's entries.
+std::string index_id_key(uint32_t id);
+
+/// The index entry key of `path` whose field holds `json`; empty when the
+/// field has no sort key (missing, object, array, or `json` is not JSON).
+std::string index_entry_key(const index_def& def, std::string_view path,
+                            std::string_view json);
+
+} // namespace p2p
