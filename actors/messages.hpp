@@ -4,6 +4,7 @@
 #include "protocol/update.hpp"
 #include "storage/database.hpp"
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
 #include <caf/meta/type_name.hpp>
@@ -24,6 +25,11 @@ using caf::unsubscribe_atom;
 using apply_atom = caf::atom_constant<caf::atom("apply")>;
 using commit_atom = caf::atom_constant<caf::atom("commit")>;
 using scan_atom = caf::atom_constant<caf::atom("scan")>;
+using query_atom = caf::atom_constant<caf::atom("query")>;
+using add_index_atom = caf::atom_constant<caf::atom("addindex")>;
+using drop_index_atom = caf::atom_constant<caf::atom("dropindex")>;
+using schema_atom = caf::atom_constant<caf::atom("schema")>;
+using import_atom = caf::atom_constant<caf::atom("import")>;
 
 /// An update as applied by this node, with the local change sequence number
 /// it got (the `id:` of an SSE event, the position for catch-up).
@@ -54,6 +60,8 @@ enum class p2p_errc : uint8_t {
   not_found,
   storage_failure,
   unavailable,
+  rejected,         // refused by the application's write hook
+  schema_violation, // the message is the whole JSON answer, violations listed
 };
 
 caf::error make_error(p2p_errc code, std::string message);
@@ -65,3 +73,8 @@ bool is_error(const caf::error& err, p2p_errc code);
 std::string error_message(const caf::error& err);
 
 } // namespace p2p
+
+// Local only (never serialized): queries and index descriptions.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(p2p::field_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(p2p::query_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(p2p::index_def)

@@ -55,6 +55,14 @@ std::string render_metrics(const node_metrics& m, const database& db) {
       "update sends to peers", m.updates_forwarded.load());
   add(out, "p2p_duplicates_dropped_total", "counter",
       "peer updates already seen", m.duplicates_dropped.load());
+  add(out, "p2p_schema_mismatches_total", "counter",
+      "replicated or imported updates kept although a local schema refuses "
+      "them",
+      m.schema_mismatches.load());
+  add(out, "p2p_queries_indexed_total", "counter",
+      "field queries answered by an index", m.queries_indexed.load());
+  add(out, "p2p_queries_scanned_total", "counter",
+      "field queries answered by a scan", m.queries_scanned.load());
   add(out, "p2p_link_bytes_received_total", "counter",
       "peer-link frame bytes received", m.link_bytes_received.load());
   add(out, "p2p_link_bytes_sent_total", "counter",

@@ -26,6 +26,10 @@ struct node_metrics {
   std::atomic<uint64_t> sketch_fallbacks{0}; // difference too large
   std::atomic<uint64_t> links_up{0};
   std::atomic<uint64_t> links_down{0};
+  // Updates from peers or imports stored although they break a local schema.
+  std::atomic<uint64_t> schema_mismatches{0};
+  std::atomic<uint64_t> queries_indexed{0};
+  std::atomic<uint64_t> queries_scanned{0};
 };
 
 /// Prometheus text exposition of `m` plus the store's figures.

@@ -1,6 +1,6 @@
 #include "actors/p2p_server.hpp"
 
-#include "actors/http/http_server.hpp"
+#include "actors/p2p_server_impl.hpp"
 #include "actors/link/bridge_actor.hpp"
 #include "actors/link/peer_actor.hpp"
 #include "actors/metrics.hpp"
@@ -17,8 +17,6 @@ namespace p2p {
 
 namespace {
 
-constexpr auto call_timeout = std::chrono::seconds(30);
-
 subscriber_actor::behavior_type call_back(
   subscriber_actor::pointer,
   std::function<void(const std::string&, const std::string&)> callback) {
@@ -28,58 +26,6 @@ subscriber_actor::behavior_type call_back(
 }
 
 } // namespace
-
-struct P2PServer::impl {
-  server_options options;
-  std::unique_ptr<caf::actor_system_config> own_config;
-  std::unique_ptr<caf::actor_system> own_system;
-  caf::actor_system* system = nullptr;
-
-  std::shared_ptr<database> db;
-  node_metrics metrics;
-  store_actor store;
-  subscriptions_actor subscriptions;
-  router_actor router;
-  bridge_actor bridge;
-  std::vector<peer_actor> outbound_peers;
-  std::shared_ptr<link_table> links = std::make_shared<link_table>();
-  std::vector<subscriber_actor> callback_subscribers;
-  std::vector<custom_route> routes;
-  std::unique_ptr<http_server> http;
-  std::string id;
-  uint16_t port = 0;
-  bool running = false;
-
-  /// Asks the router and waits for its reply; throws p2p_error on error.
-  template <class T, class... Ts>
-  T ask(Ts&&... xs) {
-    caf::scoped_actor self{*system};
-    std::optional<T> result;
-    caf::error err;
-    self->request(router, call_timeout, std::forward<Ts>(xs)...)
-      .receive([&](T& x) { result = std::move(x); },
-               [&](caf::error& e) { err = std::move(e); });
-    if (!result)
-      throw p2p_error(error_message(err));
-    return std::move(*result);
-  }
-
-  void shut_down(caf::exit_reason links_reason);
-
-  /// Sends an exit and waits until `who` is gone.
-  template <class Handle>
-  void stop_actor(Handle& who,
-                  caf::exit_reason reason = caf::exit_reason::user_shutdown) {
-    if (!who)
-      return;
-    caf::scoped_actor self{*system};
-    self->monitor(who);
-    self->send_exit(who, reason);
-    self->receive([](caf::down_msg&) {},
-                  caf::after(std::chrono::seconds(10)) >> [] {});
-    who = nullptr;
-  }
-};
 
 P2PServer::P2PServer(server_options options) : impl_(std::make_unique<impl>()) {
   impl_->options = std::move(options);
@@ -120,8 +66,17 @@ void P2PServer::start() {
   auto& sys = *d.system;
   d.store = sys.spawn<caf::detached>(store_impl, d.db, &d.metrics);
   d.subscriptions = sys.spawn(subscriptions_impl, &d.metrics.subscribers);
-  d.router = sys.spawn(router_impl,
-                       router_deps{d.db, d.store, d.subscriptions, &d.metrics});
+  auto hooks = std::make_shared<const node_hooks>(d.options.hooks);
+  d.hooks = hooks;
+  d.router = sys.spawn(router_impl, router_deps{d.db, d.store, d.subscriptions,
+                                                &d.metrics, hooks});
+  try {
+    d.apply_start_settings();
+  } catch (const p2p_error&) {
+    d.running = true; // so close() tears down what started
+    close();
+    throw;
+  }
   auto ctx = std::make_shared<api_context>();
   ctx->system = &sys;
   ctx->router = d.router;
@@ -132,6 +87,7 @@ void P2PServer::start() {
   ctx->limits.idle_timeout = d.options.idle_timeout;
   ctx->token = d.options.token;
   ctx->token_reads = d.options.token_reads;
+  ctx->hooks = hooks;
   ctx->routes = std::make_shared<const std::vector<custom_route>>(d.routes);
   ctx->peers_json = [links = d.links] { return links->to_json(); };
   try {
@@ -168,7 +124,7 @@ std::optional<std::string> P2PServer::get(const std::string& path) {
   if (auto err = path_error(path); !err.empty())
     throw p2p_error(err);
   auto rec = impl_->db->get(path);
-  if (!rec || rec->u.is_tombstone())
+  if (!rec || rec->u.is_tombstone() || !filter_read(*impl_->hooks, rec->u))
     return std::nullopt;
   return std::move(rec->u.value);
 }
@@ -208,7 +164,9 @@ std::vector<update> P2PServer::scan(const std::string& prefix,
                                     std::size_t limit) {
   if (auto err = prefix_error(prefix); !err.empty())
     throw p2p_error(err);
-  return impl_->db->scan(prefix, limit);
+  auto entries = impl_->db->scan(prefix, limit);
+  filter_reads(*impl_->hooks, entries);
+  return entries;
 }
 
 void P2PServer::close() {

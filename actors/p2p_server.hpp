@@ -55,6 +55,13 @@ struct server_options {
   std::string tls_cert;
   std::string tls_key;
   std::string tls_ca;
+  /// The application's write and read hooks (hooks.hpp).
+  node_hooks hooks;
+  /// Field indexes to have, as (prefix, JSON pointer): created and built
+  /// at start when missing. Indexes made earlier are kept.
+  std::vector<std::pair<std::string, std::string>> indexes;
+  /// Schemas to set at start, as (prefix, JSON Schema text).
+  std::vector<std::pair<std::string, std::string>> schemas;
 };
 
 /// Counters of one node, for simulations and tests (as in /metrics).
@@ -106,6 +113,29 @@ public:
       callback);
   /// Live entries whose path starts with `prefix`, in path order.
   std::vector<update> scan(const std::string& prefix, std::size_t limit = 0);
+
+  /// A page of the entries under q.prefix whose field matches, by index
+  /// when one covers it (protocol/query.hpp).
+  query_result query(const field_query& q);
+  /// Creates the index and builds it from the data there; returns the
+  /// index and how many entries it was built with (0: it existed).
+  std::pair<index_def, uint64_t> create_index(const std::string& prefix,
+                                              const std::string& field);
+  bool drop_index(const std::string& prefix, const std::string& field);
+  std::vector<index_def> indexes() const;
+  /// Local writes under `prefix` must satisfy `schema_json` (a JSON Schema
+  /// subset, protocol/schema.hpp); an empty text removes it.
+  void set_schema(const std::string& prefix, const std::string& schema_json);
+  /// (prefix, schema text) pairs.
+  std::vector<std::pair<std::string, std::string>> schemas() const;
+  /// Merges updates that keep their stamps and origins (a backup) through
+  /// last-write-wins; returns how many changed the store.
+  uint64_t import_updates(std::vector<update> updates);
+  /// Calls `out` with every entry under `prefix` in path order (tombstones
+  /// too when asked), a page at a time.
+  void export_entries(const std::string& prefix,
+                      const std::function<void(const update&)>& out,
+                      bool with_tombstones = false) const;
   /// Stops serving, closes the links and the db. Idempotent.
   void close();
   /// Like close(), but the links are cut without a goodbye (no WebSocket

@@ -1,6 +1,8 @@
 #include "actors/router_actor.hpp"
 
+#include "actors/local_write.hpp"
 #include "actors/metrics.hpp"
+#include "actors/router_data.hpp"
 #include "protocol/json_text.hpp"
 #include "protocol/path.hpp"
 #include "storage/database.hpp"
@@ -13,7 +15,7 @@ namespace p2p {
 
 namespace {
 
-using self_ptr = router_actor::stateful_pointer<router_state>;
+using self_ptr = router_self;
 
 /// Tells the peers, once per burst of commits, that the change log grew.
 void log_grew(self_ptr self) {
@@ -49,19 +51,20 @@ void write_local(self_ptr self, update u, write_done done) {
 /// Validates and stamps a local put or delete; an error says why not.
 caf::expected<update> make_local(self_ptr self, bool is_delete,
                                  std::string path, const std::string& json) {
-  if (auto err = path_error(path); !err.empty())
-    return make_error(p2p_errc::invalid_path, err);
   auto& st = self->state;
+  write_rules rules{st.hooks.get(), &st.schemas};
   std::string value = "null";
   if (is_delete) {
+    if (auto err = checked_delete(rules, path))
+      return err;
     auto current = st.db->get(path);
     if (!current || current->u.is_tombstone())
       return make_error(p2p_errc::not_found, "not found");
   } else {
-    std::string why;
-    value = canonical_json(json, why);
-    if (value.empty())
-      return make_error(p2p_errc::invalid_value, why);
+    auto checked = checked_put(rules, path, json);
+    if (!checked)
+      return checked.error();
+    value = std::move(*checked);
   }
   return update{std::move(path), std::move(value), st.clock.now(), st.node_id};
 }
@@ -122,6 +125,7 @@ caf::typed_response_promise<uint64_t> apply_remote(self_ptr self,
             continue;
           }
           ++applied;
+          note_schema_mismatch(self, updates[i]);
           self->send(st.subscriptions, publish_atom::value,
                      change{std::move(updates[i]), seqs[i]});
         }
@@ -141,6 +145,9 @@ router_actor::behavior_type router_impl(self_ptr self, router_deps deps) {
   st.subscriptions = std::move(deps.subscriptions);
   st.metrics = deps.metrics;
   st.node_id = st.db->node_id();
+  st.hooks = deps.hooks ? std::move(deps.hooks)
+                        : std::make_shared<const node_hooks>();
+  load_schemas(self);
   // Never issue a stamp below one already stored, even if the wall clock
   // went back while the node was down.
   st.clock.observe(st.db->max_time());
@@ -172,7 +179,8 @@ router_actor::behavior_type router_impl(self_ptr self, router_deps deps) {
       if (auto err = path_error(path); !err.empty())
         return make_error(p2p_errc::invalid_path, err);
       auto rec = self->state.db->get(path);
-      if (!rec || rec->u.is_tombstone())
+      if (!rec || rec->u.is_tombstone()
+          || !filter_read(*self->state.hooks, rec->u))
         return make_error(p2p_errc::not_found, "not found");
       return std::move(rec->u);
     },
@@ -180,7 +188,30 @@ router_actor::behavior_type router_impl(self_ptr self, router_deps deps) {
            uint64_t limit) -> caf::result<std::vector<update>> {
       if (auto err = prefix_error(prefix); !err.empty())
         return make_error(p2p_errc::invalid_path, err);
-      return self->state.db->scan(prefix, limit);
+      auto entries = self->state.db->scan(prefix, limit);
+      filter_reads(*self->state.hooks, entries);
+      return entries;
+    },
+    [self](query_atom, const field_query& q) {
+      return run_field_query(self, q);
+    },
+    [self](add_index_atom, std::string& prefix, std::string& field) {
+      return add_index(self, std::move(prefix), std::move(field));
+    },
+    [self](drop_index_atom, std::string& prefix, std::string& field) {
+      return drop_index(self, std::move(prefix), std::move(field));
+    },
+    [self](schema_atom, std::string& prefix, std::string& text) {
+      return set_schema(self, std::move(prefix), std::move(text));
+    },
+    [self](import_atom, std::vector<update>& updates)
+      -> caf::typed_response_promise<uint64_t> {
+      if (auto err = prepare_imported(updates)) {
+        auto rp = self->make_response_promise<uint64_t>();
+        rp.deliver(std::move(err));
+        return rp;
+      }
+      return apply_remote(self, write_batch{std::move(updates), {}, {}, 0});
     },
     [self](subscribe_atom, std::string& prefix, subscriber_actor& who)
       -> caf::result<uint64_t> {

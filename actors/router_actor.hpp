@@ -4,11 +4,13 @@
 // last-write-wins, and hands every change that altered the store to the
 // subscriptions (and, with peer links, to the peers). Its typed interface is
 // the API a CAF application talks to.
+#include "actors/hooks.hpp"
 #include "actors/link/link_types.hpp"
 #include "actors/messages.hpp"
 #include "actors/store_actor.hpp"
 #include "actors/subscriptions_actor.hpp"
 #include "protocol/hlc.hpp"
+#include "protocol/schema_set.hpp"
 #include "protocol/seen_cache.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -41,6 +43,11 @@ struct node_metrics;
 /// delete (path) -> the tombstone, or error not_found;
 /// get (path) -> the live update, or error not_found;
 /// scan (prefix, limit; 0 = all) -> live updates in path order;
+/// query (field query) -> a page of matches (protocol/query.hpp);
+/// add_index / drop_index (prefix, field pointer) -> (the index, entries
+/// built) / whether it existed; schema (prefix, JSON Schema text; empty
+/// removes) -> whether the prefix had one;
+/// import (updates with their stamps) -> how many changed the store;
 /// subscribe (prefix, who) -> id; unsubscribe (id).
 /// write_command: a put or delete answered through a callback;
 /// remote (batch from a peer) -> how many changed the store; peer_up (who):
@@ -50,6 +57,12 @@ using router_actor = caf::typed_actor<
   caf::replies_to<delete_atom, std::string>::with<update>,
   caf::replies_to<get_atom, std::string>::with<update>,
   caf::replies_to<scan_atom, std::string, uint64_t>::with<std::vector<update>>,
+  caf::replies_to<query_atom, field_query>::with<query_result>,
+  caf::replies_to<add_index_atom, std::string, std::string>::with<index_def,
+                                                                   uint64_t>,
+  caf::replies_to<drop_index_atom, std::string, std::string>::with<bool>,
+  caf::replies_to<schema_atom, std::string, std::string>::with<bool>,
+  caf::replies_to<import_atom, std::vector<update>>::with<uint64_t>,
   caf::replies_to<subscribe_atom, std::string, subscriber_actor>::with<uint64_t>,
   caf::reacts_to<unsubscribe_atom, uint64_t>,
   caf::reacts_to<write_command>,
@@ -69,6 +82,8 @@ struct router_state {
   seen_cache seen{1 << 17};
   std::vector<peer_actor> peers;
   bool log_pending = false; // a flush to the peers is queued
+  std::shared_ptr<const node_hooks> hooks; // never null
+  schema_set schemas;                      // compiled, as kept in the db
 };
 
 struct router_deps {
@@ -76,6 +91,7 @@ struct router_deps {
   store_actor store;
   subscriptions_actor subscriptions;
   node_metrics* metrics;
+  std::shared_ptr<const node_hooks> hooks; // null: none
 };
 
 router_actor::behavior_type

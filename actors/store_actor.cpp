@@ -65,6 +65,32 @@ store_impl(store_actor::stateful_pointer<store_state> self,
       return rp;
     },
     [self](commit_atom) { flush(self); },
+    [self](add_index_atom, const std::string& prefix, const std::string& field)
+      -> caf::result<index_def, uint64_t> {
+      try {
+        auto [def, built] = self->state.db->create_index(prefix, field);
+        return {std::move(def), built};
+      } catch (const std::exception& e) {
+        return make_error(p2p_errc::storage_failure, e.what());
+      }
+    },
+    [self](drop_index_atom, const std::string& prefix,
+           const std::string& field) -> caf::result<bool> {
+      try {
+        return self->state.db->drop_index(prefix, field);
+      } catch (const std::exception& e) {
+        return make_error(p2p_errc::storage_failure, e.what());
+      }
+    },
+    [self](schema_atom, const std::string& prefix,
+           const std::string& text) -> caf::result<bool> {
+      try {
+        self->state.db->set_schema(prefix, text);
+        return true;
+      } catch (const std::exception& e) {
+        return make_error(p2p_errc::storage_failure, e.what());
+      }
+    },
   };
 }
 

@@ -18,9 +18,16 @@ struct node_metrics;
 /// apply: updates to apply through last-write-wins (with the sender's
 /// checkpoint, for a batch from a peer); the reply holds, per update, the
 /// change seq it got, or 0 when it lost.
+/// add_index (prefix, field): creates and builds it -> (index, entries
+/// built); drop_index (prefix, field) -> whether it existed;
+/// schema (prefix, text): keeps it, or removes it when `text` is empty.
 using store_actor = caf::typed_actor<
   caf::replies_to<apply_atom, write_batch>::with<std::vector<uint64_t>>,
-  caf::reacts_to<commit_atom>>;
+  caf::reacts_to<commit_atom>,
+  caf::replies_to<add_index_atom, std::string, std::string>::with<index_def,
+                                                                   uint64_t>,
+  caf::replies_to<drop_index_atom, std::string, std::string>::with<bool>,
+  caf::replies_to<schema_atom, std::string, std::string>::with<bool>>;
 
 struct store_state {
   static inline const char* name = "p2p.store";

@@ -43,6 +43,7 @@ struct api_context {
   std::string token;        // bearer token for writes; empty: none
   bool token_reads = false; // the token is needed for reads too
   std::shared_ptr<const std::vector<custom_route>> routes;
+  std::shared_ptr<const node_hooks> hooks; // never null once serving
   /// Takes accepted /p2p links; empty until the bridge runs.
   bridge_actor bridge;
   /// JSON array for GET /peers.

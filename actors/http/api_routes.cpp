@@ -1,5 +1,6 @@
 #include "actors/http/api_routes.hpp"
 
+#include "actors/http/data_routes.hpp"
 #include "actors/http/url.hpp"
 #include "actors/metrics.hpp"
 #include "protocol/auth.hpp"
@@ -41,8 +42,11 @@ http_response respond_error(unsigned status, std::string_view message,
 
 unsigned status_for(const caf::error& err) {
   if (is_error(err, p2p_errc::invalid_path)
-      || is_error(err, p2p_errc::invalid_value))
+      || is_error(err, p2p_errc::invalid_value)
+      || is_error(err, p2p_errc::schema_violation))
     return 400;
+  if (is_error(err, p2p_errc::rejected))
+    return 403;
   if (is_error(err, p2p_errc::not_found))
     return 404;
   if (is_error(err, p2p_errc::storage_failure))
@@ -60,8 +64,7 @@ void write_through_router(const api_context& ctx, bool is_delete,
     if (result)
       on_ok(*result);
     else
-      reply(respond_error(status_for(result.error()),
-                          error_message(result.error()), m));
+      reply(error_response(result.error(), m.version, m.keep_alive));
   };
   caf::anon_send(ctx.router, write_command{is_delete, std::move(path),
                                            std::move(json), std::move(done)});
@@ -72,7 +75,7 @@ void get_value(const api_context& ctx, const std::string& path,
   if (auto err = path_error(path); !err.empty())
     return reply(respond_error(400, err, m));
   auto rec = ctx.db->get(path);
-  if (!rec || rec->u.is_tombstone())
+  if (!rec || rec->u.is_tombstone() || !filter_read(*ctx.hooks, rec->u))
     return reply(respond_error(404, "not found", m));
   reply(respond(200, std::move(rec->u.value), m));
 }
@@ -89,6 +92,7 @@ void scan(const api_context& ctx, const std::string& prefix,
       return reply(respond_error(400, "limit must be a positive integer", m));
   }
   auto entries = ctx.db->scan(prefix, limit);
+  filter_reads(*ctx.hooks, entries);
   std::string body = "[";
   for (std::size_t i = 0; i < entries.size(); ++i) {
     if (i)
@@ -137,6 +141,15 @@ bool custom_route_matches(const custom_route& r, std::string_view path) {
 http_response error_response(unsigned status, std::string_view message,
                              const http_request& req) {
   return respond_error(status, message, {req.version(), req.keep_alive()});
+}
+
+http_response error_response(const caf::error& err, unsigned version,
+                             bool keep_alive) {
+  request_meta m{version, keep_alive};
+  // Its message already is the whole answer, with the violations listed.
+  if (is_error(err, p2p_errc::schema_violation))
+    return respond(400, error_message(err), m);
+  return respond_error(status_for(err), error_message(err), m);
 }
 
 std::optional<http_response> check_token(const api_context& ctx,
@@ -225,6 +238,8 @@ void route_request(const api_context& ctx, const http_request& req,
     });
   if (raw_path == "/events" || under("/events/", rest))
     return reply(respond_error(405, "method not allowed", m));
+  if (route_data_request(ctx, req, raw_path, query, reply))
+    return;
   if (ctx.routes) {
     for (const auto& r : *ctx.routes) {
       if (!custom_route_matches(r, raw_path))

@@ -8,6 +8,10 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include <functional>
+
+namespace caf {
+class error;
+}
 #include <optional>
 
 namespace p2p {
@@ -31,5 +35,9 @@ std::optional<http_response> check_token(const api_context& ctx,
 /// `{"error": message}` with `status`.
 http_response error_response(unsigned status, std::string_view message,
                              const http_request& req);
+
+/// The answer for one of our errors (messages.hpp): its status and text.
+http_response error_response(const caf::error& err, unsigned version,
+                             bool keep_alive);
 
 } // namespace p2p

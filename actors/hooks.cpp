@@ -1,0 +1,35 @@
+#include "actors/hooks.hpp"
+
+#include "protocol/json_text.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+
+namespace p2p {
+
+bool filter_read(const node_hooks& hooks, update& u) {
+  if (!hooks.on_read)
+    return true;
+  boost::system::error_code ec;
+  auto value = boost::json::parse(u.value, ec);
+  if (ec || !hooks.on_read(u.path, value))
+    return false;
+  std::string why;
+  auto text = canonical_json(value, why);
+  if (text.empty())
+    return false; // the hook made something that is not JSON: hide it
+  u.value = std::move(text);
+  return true;
+}
+
+void filter_reads(const node_hooks& hooks, std::vector<update>& entries) {
+  if (!hooks.on_read)
+    return;
+  entries.erase(std::remove_if(entries.begin(), entries.end(),
+                               [&](update& u) { return !filter_read(hooks, u); }),
+                entries.end());
+}
+
+} // namespace p2p

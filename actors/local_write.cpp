@@ -1,0 +1,59 @@
+#include "actors/local_write.hpp"
+
+#include "actors/messages.hpp"
+#include "protocol/json_text.hpp"
+#include "protocol/path.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+namespace p2p {
+
+caf::expected<std::string> checked_put(const write_rules& rules,
+                                       const std::string& path,
+                                       const std::string& json) {
+  if (auto err = path_error(path); !err.empty())
+    return make_error(p2p_errc::invalid_path, err);
+  bool hooked = rules.hooks && rules.hooks->before_put;
+  bool checked = rules.schemas && !rules.schemas->empty();
+  std::string why;
+  if (!hooked && !checked) { // the common case: no parse tree needed
+    auto value = canonical_json(json, why);
+    if (value.empty())
+      return make_error(p2p_errc::invalid_value, why);
+    return value;
+  }
+  boost::system::error_code ec;
+  auto value = boost::json::parse(json, ec);
+  if (ec)
+    return make_error(p2p_errc::invalid_value,
+                      "body is not valid JSON: " + ec.message());
+  if (hooked) {
+    auto refused = rules.hooks->before_put(path, value);
+    if (!refused.empty())
+      return make_error(p2p_errc::rejected, refused);
+  }
+  if (checked) {
+    auto found = rules.schemas->check(path, value);
+    if (!found.empty())
+      return make_error(p2p_errc::schema_violation,
+                        schema_set::describe(path, found));
+  }
+  auto text = canonical_json(value, why);
+  if (text.empty())
+    return make_error(p2p_errc::invalid_value, why);
+  return text;
+}
+
+caf::error checked_delete(const write_rules& rules, const std::string& path) {
+  if (auto err = path_error(path); !err.empty())
+    return make_error(p2p_errc::invalid_path, err);
+  if (rules.hooks && rules.hooks->before_delete) {
+    auto refused = rules.hooks->before_delete(path);
+    if (!refused.empty())
+      return make_error(p2p_errc::rejected, refused);
+  }
+  return {};
+}
+
+} // namespace p2p

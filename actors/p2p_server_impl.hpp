@@ -1,0 +1,94 @@
+#pragma once
+// The facade's insides, shared by its two source files (p2p_server.cpp:
+// lifecycle and the seed's calls; p2p_server_data.cpp: queries, indexes,
+// schemas, export and import).
+#include "actors/http/http_server.hpp"
+#include "actors/link/link_table.hpp"
+#include "actors/metrics.hpp"
+#include "actors/p2p_server.hpp"
+#include "actors/store_actor.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+namespace p2p {
+
+constexpr auto call_timeout = std::chrono::seconds(30);
+
+struct P2PServer::impl {
+  server_options options;
+  std::unique_ptr<caf::actor_system_config> own_config;
+  std::unique_ptr<caf::actor_system> own_system;
+  caf::actor_system* system = nullptr;
+
+  std::shared_ptr<database> db;
+  node_metrics metrics;
+  store_actor store;
+  subscriptions_actor subscriptions;
+  router_actor router;
+  bridge_actor bridge;
+  std::vector<peer_actor> outbound_peers;
+  std::shared_ptr<link_table> links = std::make_shared<link_table>();
+  std::vector<subscriber_actor> callback_subscribers;
+  std::vector<custom_route> routes;
+  std::unique_ptr<http_server> http;
+  std::string id;
+  uint16_t port = 0;
+  bool running = false;
+  std::shared_ptr<const node_hooks> hooks = std::make_shared<node_hooks>();
+
+  /// Creates the indexes and sets the schemas of the options.
+  void apply_start_settings();
+
+  /// Asks the router and waits for its reply; throws p2p_error on error.
+  template <class T, class... Ts>
+  T ask(Ts&&... xs) {
+    caf::scoped_actor self{*system};
+    std::optional<T> result;
+    caf::error err;
+    self->request(router, call_timeout, std::forward<Ts>(xs)...)
+      .receive([&](T& x) { result = std::move(x); },
+               [&](caf::error& e) { err = std::move(e); });
+    if (!result)
+      throw p2p_error(error_message(err));
+    return std::move(*result);
+  }
+
+  /// The same for a reply of two values. No timeout: building an index
+  /// takes as long as the data takes, and the store always answers.
+  template <class T, class U, class... Ts>
+  std::pair<T, U> ask2(Ts&&... xs) {
+    caf::scoped_actor self{*system};
+    std::optional<std::pair<T, U>> result;
+    caf::error err;
+    self->request(router, caf::infinite, std::forward<Ts>(xs)...)
+      .receive([&](T& x, U& y) { result.emplace(std::move(x), std::move(y)); },
+               [&](caf::error& e) { err = std::move(e); });
+    if (!result)
+      throw p2p_error(error_message(err));
+    return std::move(*result);
+  }
+
+  void shut_down(caf::exit_reason links_reason);
+
+  /// Sends an exit and waits until `who` is gone.
+  template <class Handle>
+  void stop_actor(Handle& who,
+                  caf::exit_reason reason = caf::exit_reason::user_shutdown) {
+    if (!who)
+      return;
+    caf::scoped_actor self{*system};
+    self->monitor(who);
+    self->send_exit(who, reason);
+    self->receive([](caf::down_msg&) {},
+                  caf::after(std::chrono::seconds(10)) >> [] {});
+    who = nullptr;
+  }
+};
+
+} // namespace p2p
