@@ -27,10 +27,22 @@ std::string node_usage() {
          "  --tls-cert PATH     serve HTTPS and WSS with this PEM certificate\n"
          "  --tls-key PATH      ... and this PEM private key\n"
          "  --tls-ca PATH       certificates to trust for https:// peers\n"
+         "  --index PREFIX:PTR  keep an index on the field PTR (a JSON pointer "
+         "such as /role)\n"
+         "                      of the entries under PREFIX; repeatable\n"
+         "  --schema PREFIX:FILE  local writes under PREFIX must satisfy the "
+         "JSON Schema\n"
+         "                      in FILE; repeatable\n"
          "  --help              this text\n"
          "\n"
          "Prints `listening on http://HOST:PORT id=HEX` once serving; "
-         "SIGINT/SIGTERM stop it.\n";
+         "SIGINT/SIGTERM stop it.\n"
+         "\n"
+         "Maintenance of a database:\n"
+         "  p2p-node export --db PATH [--prefix P] [--tombstones]  "
+         "NDJSON to stdout\n"
+         "  p2p-node import --db PATH < FILE   NDJSON through "
+         "last-write-wins (node stopped)\n";
 }
 
 namespace {
@@ -49,7 +61,7 @@ bool parse_number(const std::string& s, T& out, T min, T max) {
 
 namespace {
 
-std::string read_secret_file(const std::string& path, const char* what,
+std::string read_text_file(const std::string& path, const char* what,
                              std::string& out) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
@@ -66,18 +78,24 @@ std::string read_secret_file(const std::string& path, const char* what,
 
 } // namespace
 
-std::string load_secrets(launch_command& cmd) {
+std::string load_files(launch_command& cmd) {
   auto& o = cmd.options;
   if (!cmd.secret_file.empty())
-    if (auto err = read_secret_file(cmd.secret_file, "secret", o.secret);
+    if (auto err = read_text_file(cmd.secret_file, "secret", o.secret);
         !err.empty())
       return err;
   if (!cmd.token_file.empty())
-    if (auto err = read_secret_file(cmd.token_file, "token", o.token);
+    if (auto err = read_text_file(cmd.token_file, "token", o.token);
         !err.empty())
       return err;
   if (o.token_reads && o.token.empty())
     return "--token-reads needs --token-file";
+  for (const auto& [prefix, file] : cmd.schema_files) {
+    std::string text;
+    if (auto err = read_text_file(file, "schema", text); !err.empty())
+      return err;
+    o.schemas.emplace_back(prefix, std::move(text));
+  }
   if (o.tls_cert.empty() != o.tls_key.empty())
     return "--tls-cert and --tls-key go together";
   return {};
@@ -135,6 +153,17 @@ launch_command parse_node_args(const std::vector<std::string>& args) {
       o.tls_key = value;
     } else if (flag == "--tls-ca") {
       o.tls_ca = value;
+    } else if (flag == "--index" || flag == "--schema") {
+      // Split at the first ':': a prefix with a ':' needs the HTTP API.
+      auto colon = value.find(':');
+      if (colon == std::string::npos || colon + 1 == value.size())
+        return fail(flag + " takes PREFIX:" + (flag == "--index" ? "POINTER" : "FILE"));
+      auto prefix = value.substr(0, colon);
+      auto rest = value.substr(colon + 1);
+      if (flag == "--index")
+        o.indexes.emplace_back(prefix, rest);
+      else
+        cmd.schema_files.emplace_back(prefix, rest);
     } else if (flag == "--io-threads") {
       if (!parse_number<int>(value, o.io_threads, 1, 64))
         return fail("--io-threads must be a number from 1 to 64");

@@ -1,4 +1,5 @@
 // p2p-node: runs one p2psync node until SIGINT or SIGTERM.
+#include "apps/maintenance.hpp"
 #include "apps/node_options.hpp"
 
 #include <csignal>
@@ -8,6 +9,9 @@
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  int exit_code = 0;
+  if (p2p::run_maintenance(args, std::cin, std::cout, std::cerr, exit_code))
+    return exit_code;
   auto cmd = p2p::parse_node_args(args);
   if (cmd.what == p2p::launch_command::help) {
     std::cout << cmd.message;
@@ -17,7 +21,7 @@ int main(int argc, char** argv) {
     std::cerr << "p2p-node: " << cmd.message << "\n" << p2p::node_usage();
     return 2;
   }
-  if (auto err = p2p::load_secrets(cmd); !err.empty()) {
+  if (auto err = p2p::load_files(cmd); !err.empty()) {
     std::cerr << "p2p-node: " << err << "\n";
     return 2;
   }

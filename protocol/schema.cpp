@@ -5,7 +5,6 @@
 
 #include <boost/json/parse.hpp>
 
-#include <cmath>
 #include <limits>
 
 namespace p2p {

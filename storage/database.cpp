@@ -2,7 +2,12 @@
 
 #include "storage/lmdb.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <mutex>
 #include <random>
@@ -53,8 +58,51 @@ struct database::reader {
   }
 };
 
-database::database(const std::string& dir, std::size_t initial_map_size)
-  : env_(std::make_unique<lmdb::env>(dir, initial_map_size, 8)) {
+namespace {
+
+/// An exclusive lock on a file in the db directory, so two processes never
+/// own one db (two nodes on one db would share an epoch and clock). The
+/// kernel drops it when the process dies, however it dies.
+int lock_owner(const std::string& dir) {
+  auto file = dir + "/owner.lock";
+  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw std::runtime_error("cannot open " + file + ": "
+                             + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    throw std::runtime_error("the database " + dir
+                             + " is in use by another process");
+  }
+  return fd;
+}
+
+} // namespace
+
+database::database(const std::string& dir, std::size_t initial_map_size,
+                   db_access access)
+  : env_(std::make_unique<lmdb::env>(dir, initial_map_size, 10,
+                                     access == db_access::read_only)) {
+  if (access == db_access::read_only) {
+    // What an export reads; a db made by an older version may lack the
+    // others, and a read-only open cannot create them.
+    lmdb::txn t(*env_, true);
+    records_ = t.open_db("records", 0);
+    changes_ = t.open_db("changes", 0);
+    meta_ = t.open_db("meta", 0);
+    t.commit(); // keeps the handles
+    return;
+  }
+  owner_lock_fd_ = lock_owner(dir);
+  try {
+    open_as_owner(initial_map_size);
+  } catch (...) {
+    ::close(owner_lock_fd_);
+    throw;
+  }
+}
+
+void database::open_as_owner(std::size_t initial_map_size) {
   lmdb::txn t(*env_, false);
   records_ = t.open_db("records");
   changes_ = t.open_db("changes");
@@ -79,6 +127,8 @@ database::database(const std::string& dir, std::size_t initial_map_size)
 }
 
 database::~database() {
+  if (owner_lock_fd_ < 0)
+    return; // read-only
   try {
     lmdb::txn t(*env_, false);
     t.del(meta_, open_key);
@@ -86,6 +136,8 @@ database::~database() {
   } catch (const std::exception&) {
     // The next open sees the mark and moves to a new epoch: safe.
   }
+  env_.reset();
+  ::close(owner_lock_fd_);
 }
 
 std::string database::node_id() const {

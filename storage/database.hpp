@@ -43,12 +43,20 @@ struct write_batch {
   uint64_t checkpoint_seq = 0;
 };
 
+/// owner: the one process that serves (or maintains) the db; a second
+/// owner is refused while the first has it open. read_only: a reader of
+/// records (get, scan, node_id) for an export, which may run beside the
+/// owner and changes nothing; its other calls are not available.
+enum class db_access { owner, read_only };
+
 class database {
 public:
   static constexpr std::size_t default_map_size = std::size_t{1} << 30;
 
+  /// Throws when the db cannot be opened, or when another owner has it.
   explicit database(const std::string& dir,
-                    std::size_t initial_map_size = default_map_size);
+                    std::size_t initial_map_size = default_map_size,
+                    db_access access = db_access::owner);
   ~database();
   database(const database&) = delete;
   database& operator=(const database&) = delete;
@@ -116,6 +124,7 @@ public:
 
 private:
   struct reader;
+  void open_as_owner(std::size_t initial_map_size);
   std::vector<std::vector<uint64_t>>
   try_apply(const std::vector<write_batch>& batches);
   void grow_map();
@@ -135,6 +144,7 @@ private:
   unsigned checkpoints_ = 0;
   unsigned schemas_ = 0;
   index_store indexes_;
+  int owner_lock_fd_ = -1; // flock'ed while this process owns the db
   // Only touched inside write transactions, which LMDB serializes.
   std::vector<index_def> index_defs_;
   uint64_t index_generation_ = ~uint64_t{0};

@@ -38,9 +38,9 @@ std::string index_entry_key(const index_def& def, std::string_view path,
   return out;
 }
 
-void index_store::open(lmdb::txn& t) {
-  defs_ = t.open_db("index_defs");
-  entries_ = t.open_db("index_entries");
+void index_store::open(lmdb::txn& t, unsigned flags) {
+  defs_ = t.open_db("index_defs", flags);
+  entries_ = t.open_db("index_entries", flags);
 }
 
 std::vector<index_def> index_store::load(const lmdb::txn& t) const {

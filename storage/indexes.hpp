@@ -26,8 +26,8 @@ struct index_def {
 
 class index_store {
 public:
-  /// Opens (creating) the two databases.
-  void open(lmdb::txn& t);
+  /// Opens the two databases (creating them with MDB_CREATE).
+  void open(lmdb::txn& t, unsigned flags = MDB_CREATE);
 
   std::vector<index_def> load(const lmdb::txn& t) const;
 

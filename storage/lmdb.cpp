@@ -13,9 +13,11 @@ void check(int rc, const char* call) {
     throw error(rc, call);
 }
 
-env::env(const std::string& dir, std::size_t map_size, unsigned max_dbs) {
+env::env(const std::string& dir, std::size_t map_size, unsigned max_dbs,
+         bool read_only) {
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
+  if (!read_only)
+    std::filesystem::create_directories(dir, ec);
   if (ec)
     throw error(EIO, "create directory " + dir + " (" + ec.message() + ")");
   check(mdb_env_create(&env_), "mdb_env_create");
@@ -24,7 +26,9 @@ env::env(const std::string& dir, std::size_t map_size, unsigned max_dbs) {
     check(mdb_env_set_mapsize(env_, map_size), "mdb_env_set_mapsize");
     // MDB_NOTLS: read transactions are not tied to a thread, which CAF needs
     // (actors hop between threads) and which lets any thread read.
-    check(mdb_env_open(env_, dir.c_str(), MDB_NOTLS, 0644), "mdb_env_open");
+    check(mdb_env_open(env_, dir.c_str(),
+                       MDB_NOTLS | (read_only ? MDB_RDONLY : 0), 0644),
+          "mdb_env_open");
   } catch (...) {
     mdb_env_close(env_);
     throw;

@@ -38,7 +38,9 @@ inline std::string_view to_view(const MDB_val& v) {
 class env {
 public:
   /// Opens (creating) the environment in directory `dir` (created too).
-  env(const std::string& dir, std::size_t map_size, unsigned max_dbs);
+  /// Read-only: creates nothing, and writes fail.
+  env(const std::string& dir, std::size_t map_size, unsigned max_dbs,
+      bool read_only = false);
   ~env();
   env(const env&) = delete;
   env& operator=(const env&) = delete;

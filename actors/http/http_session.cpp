@@ -1,5 +1,7 @@
 #include "actors/http/http_session.hpp"
 
+#include "actors/http/export_session.hpp"
+#include "actors/http/import_session.hpp"
 #include "actors/http/io_hold.hpp"
 #include "actors/http/sse_session.hpp"
 #include "actors/link/ws_link.hpp"
@@ -54,7 +56,9 @@ void http_session<Stream>::run() {
 template <class Stream>
 void http_session<Stream>::do_read() {
   parser_.emplace();
-  parser_->body_limit(ctx_->limits.body_bytes);
+  // The limit is set once the header shows what the request is: an import
+  // streams a body of any size (on_header).
+  parser_->body_limit(boost::none);
   parser_->header_limit(static_cast<uint32_t>(ctx_->limits.header_bytes));
   tcp_layer(stream_).expires_after(ctx_->limits.idle_timeout);
   http::async_read_header(stream_, buffer_, *parser_,
@@ -68,6 +72,21 @@ void http_session<Stream>::do_read() {
 // 1 KiB) waits for our go-ahead before the body; without it, it stalls.
 template <class Stream>
 void http_session<Stream>::on_header(beast::error_code ec, std::size_t n) {
+  if (!ec && is_import_request(parser_->get())) {
+    if (auto denied = check_token(*ctx_, parser_->get(), true))
+      return fail_request(std::move(*denied));
+    ctx_->metrics->http_requests.fetch_add(1);
+    tcp_layer(stream_).expires_never();
+    std::make_shared<import_session<Stream>>(std::move(stream_),
+                                             std::move(buffer_),
+                                             std::move(*parser_), ctx_, ioc_)
+      ->start();
+    return;
+  }
+  parser_->body_limit(ctx_->limits.body_bytes); // checked as chunks arrive
+  auto length = parser_->content_length();
+  if (!ec && length && *length > ctx_->limits.body_bytes)
+    ec = http::error::body_limit;
   if (ec || parser_->is_done())
     return on_read(ec, n);
   auto read_body = [self = this->shared_from_this()] {
@@ -112,6 +131,9 @@ void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
     ws_link::accept(std::move(stream_), req, ws_link::env{ioc_, ctx_->bridge});
     return;
   }
+  if (is_export_request(req))
+    return start_export(std::move(stream_), ctx_, req,
+                        [this](http_response res) { send(std::move(res)); });
   if (is_events_request(req)) {
     if (auto denied = check_token(*ctx_, req, false))
       return send(std::move(*denied));
@@ -176,13 +198,18 @@ void http_session<Stream>::on_write(bool keep_alive, beast::error_code ec,
 
 template <class Stream>
 void http_session<Stream>::fail_request(unsigned status, std::string_view message) {
-  ctx_->metrics->http_requests.fetch_add(1);
-  ctx_->metrics->http_errors.fetch_add(1);
   http_response res{static_cast<http::status>(status), 11};
   res.set(http::field::content_type, "application/json");
+  res.body() = json_error(message);
+  fail_request(std::move(res));
+}
+
+template <class Stream>
+void http_session<Stream>::fail_request(http_response res) {
+  ctx_->metrics->http_requests.fetch_add(1);
+  ctx_->metrics->http_errors.fetch_add(1);
   res.set(http::field::connection, "close");
   res.keep_alive(false);
-  res.body() = json_error(message);
   res.prepare_payload();
   res_ = std::make_shared<http_response>(std::move(res));
   tcp_layer(stream_).expires_after(linger_time);

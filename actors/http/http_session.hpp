@@ -33,6 +33,7 @@ private:
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t);
   /// Answers a request that could not be parsed, then closes gracefully.
   void fail_request(unsigned status, std::string_view message);
+  void fail_request(http_response res);
   void linger_close();
 
   Stream stream_;

@@ -1,0 +1,109 @@
+#include "actors/http/export_session.hpp"
+
+#include "actors/http/url.hpp"
+#include "protocol/ndjson.hpp"
+#include "protocol/path.hpp"
+#include "storage/database.hpp"
+
+#include <boost/asio/write.hpp>
+#include <boost/beast/ssl.hpp>
+
+namespace p2p {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+
+namespace {
+
+constexpr std::size_t page_entries = 1000;
+
+constexpr std::string_view export_head = "HTTP/1.1 200 OK\r\n"
+                                         "Content-Type: application/x-ndjson\r\n"
+                                         "Transfer-Encoding: chunked\r\n"
+                                         "Connection: close\r\n"
+                                         "\r\n";
+
+} // namespace
+
+bool is_export_request(const http_request& req) {
+  auto [path, query] = split(req.target());
+  return path == "/export"
+         && req.method() == boost::beast::http::verb::get;
+}
+
+template <class Stream>
+export_session<Stream>::export_session(Stream&& stream,
+                                       std::shared_ptr<const api_context> ctx,
+                                       std::string prefix, bool tombstones)
+  : stream_(std::move(stream)), ctx_(std::move(ctx)),
+    prefix_(std::move(prefix)), tombstones_(tombstones) {
+}
+
+template <class Stream>
+void export_session<Stream>::start() {
+  out_ = export_head;
+  write_page();
+}
+
+template <class Stream>
+void export_session<Stream>::write_page() {
+  std::string lines;
+  auto page = ctx_->db->scan(prefix_, page_entries, tombstones_, after_);
+  for (const auto& u : page)
+    append_export_line(lines, u);
+  if (!page.empty())
+    after_ = page.back().path;
+  last_ = page.size() < page_entries;
+  if (!lines.empty()) {
+    char size[20];
+    out_.append(size, static_cast<std::size_t>(
+                        std::snprintf(size, sizeof size, "%zx\r\n", lines.size())));
+    out_ += lines;
+    out_ += "\r\n";
+  }
+  if (last_)
+    out_ += "0\r\n\r\n";
+  tcp_layer(stream_).expires_after(ctx_->limits.idle_timeout);
+  net::async_write(stream_, net::buffer(out_),
+                   [self = this->shared_from_this()](beast::error_code ec,
+                                                     std::size_t) {
+                     self->out_.clear();
+                     if (ec)
+                       return; // the reader left: stop
+                     if (!self->last_)
+                       return self->write_page();
+                     beast::error_code ignored;
+                     tcp_layer(self->stream_).socket().shutdown(
+                       net::ip::tcp::socket::shutdown_send, ignored);
+                   });
+}
+
+template <class Stream>
+void start_export(Stream&& stream, std::shared_ptr<const api_context> ctx,
+                  const http_request& req, const reply_fn& reply) {
+  if (auto denied = check_token(*ctx, req, false))
+    return reply(std::move(*denied));
+  auto [path, query] = split(req.target());
+  std::string prefix;
+  if (auto raw = query_param(query, "prefix")) {
+    auto decoded = percent_decode(*raw);
+    if (!decoded)
+      return reply(error_response(400, "bad percent-encoding", req));
+    prefix = std::move(*decoded);
+  }
+  if (auto err = prefix_error(prefix); !err.empty())
+    return reply(error_response(400, err, req));
+  bool tombstones = query_param(query, "tombstones") == "1";
+  std::make_shared<export_session<Stream>>(std::move(stream), std::move(ctx),
+                                           std::move(prefix), tombstones)
+    ->start();
+}
+
+template class export_session<plain_stream>;
+template class export_session<tls_stream>;
+template void start_export(plain_stream&&, std::shared_ptr<const api_context>,
+                           const http_request&, const reply_fn&);
+template void start_export(tls_stream&&, std::shared_ptr<const api_context>,
+                           const http_request&, const reply_fn&);
+
+} // namespace p2p

@@ -1,0 +1,124 @@
+#include "protocol/ndjson.hpp"
+
+#include "protocol/json_text.hpp"
+#include "protocol/path.hpp"
+#include "protocol/wire.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include <optional>
+
+namespace p2p {
+
+void append_export_line(std::string& out, const update& u) {
+  append_json(out, u);
+  out.pop_back(); // the closing brace: the full stamp goes in too
+  out += ",\"hlc\":";
+  out += std::to_string(u.time);
+  out += "}\n";
+}
+
+namespace {
+
+bool unsigned_field(const boost::json::object& obj, const char* name,
+                    std::optional<uint64_t>& out) {
+  const auto* v = obj.if_contains(name);
+  if (!v)
+    return true;
+  if (v->is_uint64())
+    out = v->get_uint64();
+  else if (v->is_int64() && v->get_int64() >= 0)
+    out = static_cast<uint64_t>(v->get_int64());
+  else
+    return false;
+  return true;
+}
+
+} // namespace
+
+bool parse_import_line(std::string_view line, update& out, std::string& why,
+                       uint64_t now_ms) {
+  boost::system::error_code ec;
+  auto doc = boost::json::parse(line, ec);
+  if (ec)
+    return why = "not JSON: " + ec.message(), false;
+  const auto* obj = doc.if_object();
+  if (!obj)
+    return why = "an entry must be an object", false;
+  const auto* path = obj->if_contains("path");
+  const auto* origin = obj->if_contains("origin");
+  const auto* value = obj->if_contains("value");
+  if (!path || !path->is_string())
+    return why = "'path' must be a string", false;
+  if (!value)
+    return why = "'value' is missing", false;
+  if (!origin || !origin->is_string() || !wire::is_hex_id(origin->get_string()))
+    return why = "'origin' must be a node id (hex)", false;
+  std::optional<uint64_t> hlc, timestamp;
+  if (!unsigned_field(*obj, "hlc", hlc)
+      || !unsigned_field(*obj, "timestamp", timestamp))
+    return why = "'hlc' and 'timestamp' must be non-negative integers", false;
+  if (!hlc && !timestamp)
+    return why = "give 'timestamp' (ms) or 'hlc'", false;
+  if (hlc && timestamp && wall_ms_of(*hlc) != *timestamp)
+    return why = "'hlc' and 'timestamp' disagree", false;
+  out.path = std::string(path->get_string());
+  if (auto err = path_error(out.path); !err.empty())
+    return why = "bad path: " + err, false;
+  if (timestamp && *timestamp >= (uint64_t{1} << (64 - hlc_counter_bits)))
+    return why = "'timestamp' is out of range", false;
+  out.time = hlc ? *hlc : hlc_from_ms(*timestamp);
+  if (out.time == 0)
+    return why = "a stamp must be positive", false;
+  if (wall_ms_of(out.time) > now_ms + wire::max_clock_skew_ms)
+    return why = "stamped more than 10 minutes in the future", false;
+  out.origin = std::string(origin->get_string());
+  out.value = canonical_json(*value, why);
+  if (out.value.empty())
+    return why = "bad value: " + why, false;
+  return true;
+}
+
+bool line_splitter::emit(std::string_view line, const on_line& f) {
+  if (!line.empty() && line.back() == '\r')
+    line.remove_suffix(1);
+  if (line.find_first_not_of(" \t") == std::string_view::npos)
+    return true;
+  return f(line);
+}
+
+bool line_splitter::feed(std::string_view bytes, const on_line& f) {
+  while (!bytes.empty()) {
+    auto nl = bytes.find('\n');
+    auto piece = bytes.substr(0, nl);
+    if (partial_.size() + piece.size() > max_line_) {
+      too_long_ = true;
+      return false;
+    }
+    if (nl == std::string_view::npos) {
+      partial_.append(piece.data(), piece.size());
+      return true;
+    }
+    bytes.remove_prefix(nl + 1);
+    if (partial_.empty()) {
+      if (!emit(piece, f))
+        return false;
+      continue;
+    }
+    partial_.append(piece.data(), piece.size());
+    auto line = std::move(partial_);
+    partial_.clear();
+    if (!emit(line, f))
+      return false;
+  }
+  return true;
+}
+
+bool line_splitter::finish(const on_line& f) {
+  auto line = std::move(partial_);
+  partial_.clear();
+  return emit(line, f);
+}
+
+} // namespace p2p

@@ -1,0 +1,50 @@
+#pragma once
+// The export format: one JSON object per line,
+//   {"path","value","timestamp","origin","hlc"}
+// where `timestamp` is wall-clock ms (as the HTTP API shows it) and `hlc`
+// the whole hybrid-clock stamp, so an import decides last-write-wins
+// exactly as the network did. A line without `hlc` (written by hand or by
+// another tool) is stamped from its `timestamp`. A `value` of null is a
+// delete (exports carry them when asked for tombstones).
+#include "protocol/update.hpp"
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace p2p {
+
+/// Appends `u` as one export line, newline included.
+void append_export_line(std::string& out, const update& u);
+
+/// Parses one line; false (and `why`) when it is not a valid entry: a bad
+/// path, value or origin, no stamp, or a stamp more than 10 minutes ahead
+/// of `now_ms`.
+bool parse_import_line(std::string_view line, update& out, std::string& why,
+                       uint64_t now_ms);
+
+/// Cuts a byte stream into lines (LF or CRLF; blank lines are skipped),
+/// holding at most one partial line.
+class line_splitter {
+public:
+  using on_line = std::function<bool(std::string_view)>;
+  explicit line_splitter(std::size_t max_line) : max_line_(max_line) {
+  }
+  /// Calls `f` per complete line; stops, returning false, when `f` does or
+  /// when a line is longer than max_line (then too_long() is true).
+  bool feed(std::string_view bytes, const on_line& f);
+  /// The last line, if the stream did not end with a newline.
+  bool finish(const on_line& f);
+  bool too_long() const {
+    return too_long_;
+  }
+
+private:
+  bool emit(std::string_view line, const on_line& f);
+  std::size_t max_line_;
+  std::string partial_;
+  bool too_long_ = false;
+};
+
+} // namespace p2p
