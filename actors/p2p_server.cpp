@@ -130,14 +130,12 @@ std::optional<std::string> P2PServer::get(const std::string& path) {
 }
 
 bool P2PServer::del(const std::string& path) {
-  try {
-    impl_->ask<update>(delete_atom::value, path);
+  auto result = impl_->ask_expected<update>(delete_atom::value, path);
+  if (result)
     return true;
-  } catch (const p2p_error&) {
-    if (auto err = path_error(path); !err.empty())
-      throw;
+  if (is_error(result.error(), p2p_errc::not_found))
     return false;
-  }
+  throw p2p_error(error_message(result.error()));
 }
 
 unsubscribe_fn P2PServer::subscribe(

@@ -45,17 +45,23 @@ struct P2PServer::impl {
   /// Creates the indexes and sets the schemas of the options.
   void apply_start_settings();
 
-  /// Asks the router and waits for its reply; throws p2p_error on error.
+  /// Asks the router and waits for its reply (or its error).
   template <class T, class... Ts>
-  T ask(Ts&&... xs) {
+  caf::expected<T> ask_expected(Ts&&... xs) {
     caf::scoped_actor self{*system};
-    std::optional<T> result;
-    caf::error err;
+    caf::expected<T> result{caf::error{}};
     self->request(router, call_timeout, std::forward<Ts>(xs)...)
       .receive([&](T& x) { result = std::move(x); },
-               [&](caf::error& e) { err = std::move(e); });
+               [&](caf::error& e) { result = std::move(e); });
+    return result;
+  }
+
+  /// The same; throws p2p_error on error.
+  template <class T, class... Ts>
+  T ask(Ts&&... xs) {
+    auto result = ask_expected<T>(std::forward<Ts>(xs)...);
     if (!result)
-      throw p2p_error(error_message(err));
+      throw p2p_error(error_message(result.error()));
     return std::move(*result);
   }
 

@@ -1,15 +1,11 @@
 // The node's actors through the C++ facade and the typed handles, on a real
 // LMDB in a temp dir and a real (unused) listening socket.
 #include "actors/p2p_server.hpp"
+#include "node_helpers.hpp"
 #include "test_dir.hpp"
 
 #include <caf/all.hpp>
 #include <doctest/doctest.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <condition_variable>
 #include <mutex>
@@ -18,14 +14,6 @@
 using namespace p2p;
 
 namespace {
-
-server_options options_in(const test_dir& dir) {
-  server_options o;
-  o.port = 0;
-  o.db_path = dir.sub("db");
-  o.io_threads = 1;
-  return o;
-}
 
 /// Collects callback notifications and lets a test wait for them.
 struct inbox {
@@ -44,27 +32,6 @@ struct inbox {
                        [&] { return got.size() >= n; });
   }
 };
-
-/// One HTTP/1.1 request over a plain socket; returns the whole answer.
-std::string http_exchange(uint16_t port, const std::string& request) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval tv{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::string out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0
-      && ::send(fd, request.data(), request.size(), 0)
-           == static_cast<ssize_t>(request.size())) {
-    char buf[4096];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
-      out.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
 
 } // namespace
 

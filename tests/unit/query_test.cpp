@@ -1,4 +1,5 @@
 #include "protocol/json_pointer.hpp"
+#include "protocol/ndjson.hpp"
 #include "protocol/query.hpp"
 #include "protocol/sort_key.hpp"
 #include "storage/database.hpp"
@@ -198,4 +199,59 @@ TEST_CASE("indexes survive a reopen and keep being maintained") {
   REQUIRE(r.results.size() == 1);
   CHECK(r.results[0].path == "p/b");
   CHECK(r.examined == 1);
+}
+
+TEST_CASE("export lines read back as the same update") {
+  update u{"a/b", R"({"x":[1,"é"]})", (uint64_t{1700000000000} << 16) | 7,
+           "0a1b"};
+  std::string line;
+  append_export_line(line, u);
+  CHECK(line.back() == '\n');
+  line.pop_back();
+  update back;
+  std::string why;
+  REQUIRE(parse_import_line(line, back, why, 1700000000000));
+  CHECK(back == u);
+  // Only a timestamp: stamped at that millisecond.
+  REQUIRE(parse_import_line(R"({"path":"p","value":1,"timestamp":5,"origin":"ab"})",
+                            back, why, 1700000000000));
+  CHECK(back.time == hlc_from_ms(5));
+  auto refused = [&](std::string_view l) {
+    return !parse_import_line(l, back, why, 1700000000000) && !why.empty();
+  };
+  CHECK(refused("nope"));
+  CHECK(refused("[]"));
+  CHECK(refused(R"({"value":1,"timestamp":5,"origin":"ab"})"));
+  CHECK(refused(R"({"path":"p","timestamp":5,"origin":"ab"})"));
+  CHECK(refused(R"({"path":"p","value":1,"origin":"ab"})"));
+  CHECK(refused(R"({"path":"p","value":1,"timestamp":5,"origin":"xyz"})"));
+  CHECK(refused(R"({"path":"a//b","value":1,"timestamp":5,"origin":"ab"})"));
+  CHECK(refused(R"({"path":"p","value":1,"timestamp":-5,"origin":"ab"})"));
+  CHECK(refused(R"({"path":"p","value":1,"timestamp":5,"hlc":1,"origin":"ab"})"));
+  CHECK(refused(R"({"path":"p","value":1,"timestamp":1800000000000,"origin":"ab"})"));
+  CHECK(refused(R"({"path":"p","value":1,"timestamp":281474976710656,"origin":"ab"})"));
+}
+
+TEST_CASE("lines are cut across pieces, with a bound on their length") {
+  std::vector<std::string> got;
+  auto take = [&](std::string_view l) {
+    got.emplace_back(l);
+    return true;
+  };
+  line_splitter s(8);
+  CHECK(s.feed("ab", take));
+  CHECK(s.feed("c\r\n\n  \nde", take));
+  CHECK(s.feed("f\ng", take));
+  CHECK(s.finish(take));
+  CHECK(got == std::vector<std::string>{"abc", "def", "g"});
+  line_splitter tight(4);
+  CHECK(tight.feed("abcd\n", take));
+  CHECK(tight.feed("abc", take));
+  CHECK_FALSE(tight.feed("de", take));
+  CHECK(tight.too_long());
+  // A callback that says stop, stops.
+  line_splitter stop(100);
+  int calls = 0;
+  CHECK_FALSE(stop.feed("a\nb\nc\n", [&](std::string_view) { return ++calls < 2; }));
+  CHECK(calls == 2);
 }

@@ -1,0 +1,144 @@
+// The data features through the C++ facade: write and read hooks, schemas,
+// indexes and queries, export and import, on a real node in-process.
+#include "actors/p2p_server.hpp"
+#include "node_helpers.hpp"
+#include "test_dir.hpp"
+
+#include <boost/json/value.hpp>
+#include <doctest/doctest.h>
+
+using namespace p2p;
+
+namespace {
+
+node_hooks example_hooks() {
+  node_hooks h;
+  h.before_put = [](const std::string& path, boost::json::value& value) {
+    if (path.rfind("locked/", 0) == 0)
+      return std::string("locked paths are read-only");
+    if (auto* obj = value.if_object())
+      (*obj)["checked"] = true;
+    return std::string();
+  };
+  h.before_delete = [](const std::string& path) {
+    return path.rfind("keep/", 0) == 0 ? std::string("keep/ is forever")
+                                       : std::string();
+  };
+  h.on_read = [](const std::string& path, boost::json::value& value) {
+    if (path.rfind("secret/", 0) == 0)
+      return false;
+    if (auto* obj = value.if_object())
+      obj->erase("password");
+    return true;
+  };
+  return h;
+}
+
+} // namespace
+
+TEST_CASE("hooks: transform and refuse local writes, filter reads") {
+  test_dir dir;
+  auto opts = options_in(dir);
+  opts.hooks = example_hooks();
+  P2PServer server(opts);
+  server.start();
+  auto u = server.put("users/ada", R"({"name":"Ada","password":"x"})");
+  CHECK(u.value == R"({"name":"Ada","password":"x","checked":true})");
+  // Reads are filtered: the password is gone and secret/ is hidden...
+  CHECK(server.get("users/ada") == R"({"name":"Ada","checked":true})");
+  server.put("secret/plan", "1");
+  CHECK_FALSE(server.get("secret/plan"));
+  CHECK(server.scan("").size() == 1);
+  // ...but stored as written: an export (a backup) is not filtered.
+  std::vector<update> exported;
+  server.export_entries("", [&](const update& e) { exported.push_back(e); });
+  REQUIRE(exported.size() == 2);
+  CHECK(exported[1].path == "users/ada");
+  CHECK(exported[1].value.find("password") != std::string::npos);
+  CHECK_THROWS_WITH_AS(server.put("locked/a", "1"), "locked paths are read-only",
+                       p2p_error);
+  server.put("keep/a", "1");
+  CHECK_THROWS_AS(server.del("keep/a"), p2p_error);
+  CHECK(server.del("users/ada"));
+  CHECK_FALSE(server.del("users/ada")); // nothing left to delete
+  // Over HTTP: a refusal is 403 with the hook's reason; hidden reads 404.
+  auto refused = http_exchange(server.port(),
+                               http_request_text("PUT", "/api/locked/b", "2"));
+  CHECK(refused.rfind("HTTP/1.1 403", 0) == 0);
+  CHECK(refused.find("locked paths are read-only") != std::string::npos);
+  auto hidden = http_exchange(server.port(),
+                              http_request_text("GET", "/api/secret/plan"));
+  CHECK(hidden.rfind("HTTP/1.1 404", 0) == 0);
+  auto kept = http_exchange(server.port(),
+                            http_request_text("DELETE", "/api/keep/a"));
+  CHECK(kept.rfind("HTTP/1.1 403", 0) == 0);
+  CHECK(server.get("keep/a") == "1");
+}
+
+TEST_CASE("facade: schemas, indexes and queries") {
+  test_dir dir;
+  auto opts = options_in(dir);
+  opts.indexes = {{"people/", "/age"}};
+  opts.schemas = {{"people/", R"({"type":"object","required":["age"],
+                                  "properties":{"age":{"type":"integer",
+                                  "minimum":0}}})"}};
+  P2PServer server(opts);
+  server.start();
+  REQUIRE(server.indexes().size() == 1);
+  REQUIRE(server.schemas().size() == 1);
+  for (int i = 0; i < 30; ++i)
+    server.put("people/p" + std::to_string(i),
+               R"({"age":)" + std::to_string(i % 10) + "}");
+  try {
+    server.put("people/bad", R"({"age":-1.5})");
+    FAIL("a value breaking the schema was stored");
+  } catch (const p2p_error& e) {
+    std::string what = e.what();
+    CHECK(what.find("must be an integer") != std::string::npos);
+    CHECK(what.find("must be >= 0") != std::string::npos);
+  }
+  CHECK_FALSE(server.get("people/bad"));
+  CHECK_THROWS_AS(server.set_schema("people/", "{\"type\":\"nonsense\"}"),
+                  p2p_error);
+  field_query q;
+  q.prefix = "people/";
+  q.field = "/age";
+  q.lower = query_bound{"3", true};
+  q.upper = query_bound{"5", false};
+  q.limit = 4;
+  auto page = server.query(q);
+  CHECK(page.index);
+  REQUIRE(page.results.size() == 4);
+  CHECK(page.results[0].path == "people/p13"); // age 3, then by path
+  CHECK_FALSE(page.next.empty());
+  q.use_index = false;
+  auto scanned = server.query(q);
+  CHECK_FALSE(scanned.index);
+  CHECK(scanned.results == page.results);
+  CHECK(scanned.next == page.next);
+  auto [def, built] = server.create_index("people/", "/name");
+  CHECK(built == 0); // nobody has a name
+  CHECK(server.drop_index("people/", "/name"));
+  q.equals = "\"x\"";
+  CHECK_THROWS_AS(server.query(q), p2p_error); // equality and a range
+}
+
+TEST_CASE("facade: an import merges by last-write-wins") {
+  test_dir dir;
+  P2PServer server(options_in(dir));
+  server.start();
+  auto newer = server.put("k/a", "\"new\"");
+  std::vector<update> backup = {
+    {"k/a", "\"old\"", hlc_from_ms(1000), "aa"},
+    {"k/b", "[1, 2]", hlc_from_ms(1000), "aa"},
+  };
+  CHECK(server.import_updates(backup) == 1);
+  CHECK(server.get("k/a") == "\"new\"");
+  CHECK(server.get("k/b") == "[1,2]");
+  CHECK(server.import_updates(backup) == 0); // already there
+  CHECK_THROWS_AS(
+    server.import_updates({{"k/c", "1", hlc_from_ms(system_wall_ms() + 3600000),
+                            "aa"}}),
+    p2p_error); // stamped an hour ahead
+  CHECK_FALSE(server.get("k/c"));
+}
