@@ -1,5 +1,6 @@
 #include "storage/database.hpp"
 
+#include "storage/database_internal.hpp"
 #include "storage/lmdb.hpp"
 
 #include <fcntl.h>
@@ -11,7 +12,6 @@
 #include <cstring>
 #include <mutex>
 #include <random>
-#include <unordered_set>
 
 namespace p2p {
 
@@ -20,9 +20,6 @@ namespace {
 constexpr std::string_view node_id_key = "node_id";
 constexpr std::string_view epoch_key = "epoch";
 constexpr std::string_view open_key = "open"; // present while a process has it
-constexpr std::string_view max_time_key = "max_time";
-constexpr std::string_view live_key = "live_entries";
-constexpr std::string_view index_generation_key = "index_generation";
 
 std::string random_hex_id() {
   std::random_device rd;
@@ -34,29 +31,7 @@ std::string random_hex_id() {
   return out;
 }
 
-uint64_t read_u64(const lmdb::txn& t, MDB_dbi db, std::string_view key) {
-  std::string_view v;
-  if (!t.get(db, key, v) || v.size() != 8)
-    return 0;
-  uint64_t x;
-  std::memcpy(&x, v.data(), 8);
-  return x;
-}
-
-void write_u64(lmdb::txn& t, MDB_dbi db, std::string_view key, uint64_t x) {
-  t.put(db, key, std::string_view(reinterpret_cast<const char*>(&x), 8));
-}
-
 } // namespace
-
-// A read snapshot that keeps the map from being resized while it lives.
-struct database::reader {
-  std::shared_lock<std::shared_mutex> lock;
-  lmdb::txn txn;
-  explicit reader(const database& db)
-    : lock(db.resize_mutex_), txn(*db.env_, true) {
-  }
-};
 
 namespace {
 
@@ -246,192 +221,9 @@ database::try_apply(const std::vector<write_batch>& batches) {
   return result;
 }
 
-const std::vector<index_def>& database::index_defs(const lmdb::txn& t) {
-  auto generation = read_u64(t, meta_, index_generation_key);
-  if (generation != index_generation_) {
-    index_defs_ = indexes_.load(t);
-    index_generation_ = generation;
-  }
-  return index_defs_;
-}
-
-void database::write(const std::function<void(lmdb::txn&)>& body) {
-  while (true) {
-    try {
-      lmdb::txn t(*env_, false);
-      body(t);
-      t.commit();
-      return;
-    } catch (const lmdb::error& e) {
-      if (e.code() != MDB_MAP_FULL)
-        throw;
-      grow_map();
-    }
-  }
-}
-
-std::pair<index_def, uint64_t>
-database::create_index(const std::string& prefix, const std::string& field) {
-  std::pair<index_def, uint64_t> out;
-  write([&](lmdb::txn& t) {
-    out = indexes_.create(t, records_, prefix, field);
-    write_u64(t, meta_, index_generation_key,
-              read_u64(t, meta_, index_generation_key) + 1);
-  });
-  return out;
-}
-
-bool database::drop_index(const std::string& prefix, const std::string& field) {
-  bool dropped = false;
-  write([&](lmdb::txn& t) {
-    dropped = indexes_.drop(t, prefix, field);
-    write_u64(t, meta_, index_generation_key,
-              read_u64(t, meta_, index_generation_key) + 1);
-  });
-  return dropped;
-}
-
-std::vector<index_def> database::indexes() const {
-  reader r(*this);
-  return indexes_.load(r.txn);
-}
-
-query_result database::query(const field_query& q,
-                             const compiled_query& cq) const {
-  reader r(*this);
-  return run_query(r.txn, records_, indexes_.entries(), indexes_.load(r.txn),
-                   q, cq);
-}
-
-void database::set_schema(const std::string& prefix, const std::string& text) {
-  // LMDB keys cannot be empty: the empty prefix is kept as "\0".
-  std::string key = prefix.empty() ? std::string(1, '\0') : prefix;
-  write([&](lmdb::txn& t) {
-    if (text.empty())
-      t.del(schemas_, key);
-    else
-      t.put(schemas_, key, text);
-  });
-}
-
-std::vector<std::pair<std::string, std::string>> database::schemas() const {
-  std::vector<std::pair<std::string, std::string>> out;
-  reader r(*this);
-  lmdb::cursor c(r.txn, schemas_);
-  for (bool ok = c.first(); ok; ok = c.next()) {
-    auto key = c.key();
-    out.emplace_back(key == std::string_view("\0", 1) ? "" : std::string(key),
-                     std::string(c.value()));
-  }
-  return out;
-}
-
 void database::grow_map() {
   std::unique_lock<std::shared_mutex> lock(resize_mutex_);
   env_->set_map_size(env_->map_size() * 2);
-}
-
-std::optional<stored_record> database::get(std::string_view path) const {
-  reader r(*this);
-  std::string_view bytes;
-  if (!r.txn.get(records_, path, bytes))
-    return std::nullopt;
-  return decode_record(path, bytes);
-}
-
-std::vector<update> database::scan(std::string_view prefix, std::size_t limit,
-                                   bool with_tombstones,
-                                   std::string_view after) const {
-  std::vector<update> out;
-  reader r(*this);
-  lmdb::cursor c(r.txn, records_);
-  auto start = std::max(prefix, after);
-  // An empty key is not valid in LMDB: start at the first record instead.
-  for (bool ok = start.empty() ? c.first() : c.seek(start); ok;
-       ok = c.next()) {
-    auto key = c.key();
-    if (key.compare(0, prefix.size(), prefix) != 0)
-      break;
-    if (!after.empty() && key <= after)
-      continue;
-    auto rec = decode_record(key, c.value());
-    if (!rec || (!with_tombstones && rec->u.is_tombstone()))
-      continue;
-    out.push_back(std::move(rec->u));
-    if (limit != 0 && out.size() >= limit)
-      break;
-  }
-  return out;
-}
-
-std::vector<stored_record> database::changes_since(
-  uint64_t seq, std::size_t limit, std::size_t max_bytes) const {
-  std::vector<stored_record> out;
-  std::size_t bytes = 0;
-  reader r(*this);
-  lmdb::cursor c(r.txn, changes_);
-  for (bool ok = c.seek(encode_seq_key(seq + 1)); ok; ok = c.next()) {
-    std::string_view raw;
-    if (!r.txn.get(records_, c.value(), raw))
-      continue;
-    if (max_bytes != 0 && !out.empty() && bytes + raw.size() > max_bytes)
-      break;
-    bytes += raw.size() + c.value().size();
-    if (auto rec = decode_record(c.value(), raw))
-      out.push_back(std::move(*rec));
-    if (limit != 0 && out.size() >= limit)
-      break;
-  }
-  return out;
-}
-
-std::pair<sketch, uint64_t> database::summarize(std::size_t cells) const {
-  std::pair<sketch, uint64_t> out{sketch(cells), 0};
-  reader r(*this);
-  {
-    lmdb::cursor c(r.txn, changes_);
-    if (c.last())
-      out.second = decode_seq_key(c.key());
-  }
-  lmdb::cursor c(r.txn, records_);
-  for (bool ok = c.first(); ok; ok = c.next())
-    if (auto v = view_record(c.value()))
-      out.first.add(record_element(c.key(), v->time, v->origin));
-  return out;
-}
-
-std::vector<update>
-database::find_elements(const std::vector<uint64_t>& elements) const {
-  std::unordered_set<uint64_t> wanted(elements.begin(), elements.end());
-  std::vector<update> out;
-  reader r(*this);
-  lmdb::cursor c(r.txn, records_);
-  for (bool ok = c.first(); ok && out.size() < wanted.size(); ok = c.next()) {
-    auto v = view_record(c.value());
-    if (v && wanted.count(record_element(c.key(), v->time, v->origin)))
-      out.push_back(decode_record(c.key(), c.value())->u);
-  }
-  return out;
-}
-
-uint64_t database::last_seq() const {
-  reader r(*this);
-  lmdb::cursor c(r.txn, changes_);
-  return c.last() ? decode_seq_key(c.key()) : 0;
-}
-
-hlc_time database::max_time() const {
-  reader r(*this);
-  return read_u64(r.txn, meta_, max_time_key);
-}
-
-uint64_t database::live_entries() const {
-  reader r(*this);
-  return read_u64(r.txn, meta_, live_key);
-}
-
-std::size_t database::map_size() const {
-  return env_->map_size();
 }
 
 } // namespace p2p
