@@ -31,10 +31,6 @@ std::string random_hex_id() {
   return out;
 }
 
-} // namespace
-
-namespace {
-
 /// An exclusive lock on a file in the db directory, so two processes never
 /// own one db (two nodes on one db would share an epoch and clock). The
 /// kernel drops it when the process dies, however it dies.
