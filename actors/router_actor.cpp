@@ -100,7 +100,7 @@ caf::typed_response_promise<uint64_t> apply_remote(self_ptr self,
   std::vector<update> fresh;
   fresh.reserve(batch.updates.size());
   for (auto& u : batch.updates) {
-    if (st.seen.contains(seen_cache::key(u.origin, u.time))) {
+    if (st.seen.contains(seen_cache::key(u.path, u.origin, u.time, u.value))) {
       st.metrics->duplicates_dropped.fetch_add(1);
       continue;
     }
@@ -117,7 +117,7 @@ caf::typed_response_promise<uint64_t> apply_remote(self_ptr self,
         // Seen only once durable: a failed commit must not make the retry
         // look like a duplicate.
         for (const auto& u : updates)
-          st.seen.insert(seen_cache::key(u.origin, u.time));
+          st.seen.insert(seen_cache::key(u.path, u.origin, u.time, u.value));
         uint64_t applied = 0;
         for (std::size_t i = 0; i < seqs.size() && i < updates.size(); ++i) {
           if (seqs[i] == 0) {

@@ -62,7 +62,7 @@ int export_db(const maintenance_args& a, std::ostream& out) {
 int import_db(const maintenance_args& a, std::istream& in, std::ostream& err) {
   database db(a.db);
   std::vector<update> batch;
-  uint64_t lines = 0, applied = 0;
+  uint64_t lines = 0, applied = 0; // entries read, entries that won
   auto flush = [&] {
     for (auto seq : db.apply(batch))
       applied += seq != 0;
@@ -92,7 +92,7 @@ int import_db(const maintenance_args& a, std::istream& in, std::ostream& err) {
   if (!ok) {
     if (splitter.too_long())
       why = "line longer than " + std::to_string(max_line_bytes) + " bytes";
-    err << "p2p-node import: line " << lines + splitter.too_long() << ": "
+    err << "p2p-node import: line " << splitter.line_number() << ": "
         << why << "; stopped there (" << applied
         << " entries before it changed the store)\n";
     return 1;

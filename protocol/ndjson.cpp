@@ -81,6 +81,7 @@ bool parse_import_line(std::string_view line, update& out, std::string& why,
 }
 
 bool line_splitter::emit(std::string_view line, const on_line& f) {
+  ++line_number_;
   if (!line.empty() && line.back() == '\r')
     line.remove_suffix(1);
   if (line.find_first_not_of(" \t") == std::string_view::npos)
@@ -94,6 +95,7 @@ bool line_splitter::feed(std::string_view bytes, const on_line& f) {
     auto piece = bytes.substr(0, nl);
     if (partial_.size() + piece.size() > max_line_) {
       too_long_ = true;
+      ++line_number_;
       return false;
     }
     if (nl == std::string_view::npos) {
@@ -116,6 +118,8 @@ bool line_splitter::feed(std::string_view bytes, const on_line& f) {
 }
 
 bool line_splitter::finish(const on_line& f) {
+  if (partial_.empty())
+    return true;
   auto line = std::move(partial_);
   partial_.clear();
   return emit(line, f);

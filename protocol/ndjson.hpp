@@ -9,6 +9,7 @@
 #include "protocol/update.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -39,12 +40,18 @@ public:
   bool too_long() const {
     return too_long_;
   }
+  /// The number, from 1 and counting blank ones, of the line last passed
+  /// to `f`, or of the line found too long.
+  uint64_t line_number() const {
+    return line_number_;
+  }
 
 private:
   bool emit(std::string_view line, const on_line& f);
   std::size_t max_line_;
   std::string partial_;
   bool too_long_ = false;
+  uint64_t line_number_ = 0;
 };
 
 } // namespace p2p

@@ -2,10 +2,14 @@
 
 #include "protocol/sketch.hpp"
 
+#include <functional>
+
 namespace p2p {
 
-uint64_t seen_cache::key(std::string_view origin, hlc_time time) {
-  return record_element({}, time, origin);
+uint64_t seen_cache::key(std::string_view path, std::string_view origin,
+                         hlc_time time, std::string_view value) {
+  auto h = std::hash<std::string_view>{}(value);
+  return record_element(path, time, origin) ^ (h * 0x9E3779B97F4A7C15ULL);
 }
 
 void seen_cache::insert(uint64_t k) {

@@ -16,9 +16,12 @@ public:
   explicit seen_cache(std::size_t capacity) : capacity_(capacity) {
   }
 
-  /// The id of an update, its origin and stamp, hashed to 64 bits (an
-  /// entry costs ~40 bytes instead of a string's ~100).
-  static uint64_t key(std::string_view origin, hlc_time time);
+  /// The id of an update, hashed to 64 bits (an entry costs ~40 bytes
+  /// instead of a string's ~100). Origin and stamp alone identify only the
+  /// updates a node stamped itself; imported entries (stamped by the
+  /// millisecond, or edited) may share them, so path and value count too.
+  static uint64_t key(std::string_view path, std::string_view origin,
+                      hlc_time time, std::string_view value);
 
   bool contains(uint64_t k) const {
     return set_.count(k) != 0;

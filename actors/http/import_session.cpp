@@ -85,10 +85,8 @@ void import_session<Stream>::on_read(beast::error_code ec) {
   bool ok = lines_.feed(std::string_view(body_buf_.data(), used),
                         [this](std::string_view l) { return take_line(l); });
   if (!ok) {
-    if (lines_.too_long()) {
-      ++line_count_;
+    if (lines_.too_long())
       why_ = "line longer than " + std::to_string(max_line_bytes) + " bytes";
-    }
     return answer(400, {});
   }
   if (batch_.size() >= batch_entries)
@@ -147,7 +145,8 @@ template <class Stream>
 void import_session<Stream>::answer(unsigned status, std::string body) {
   if (body.empty()) { // an error: say where it stopped
     body = "{\"error\":";
-    append_json_string(body, "line " + std::to_string(line_count_) + ": " + why_);
+    append_json_string(body, "line " + std::to_string(lines_.line_number())
+                               + ": " + why_);
     body += ",\"applied\":" + std::to_string(applied_) + '}';
     ctx_->metrics->http_errors.fetch_add(1);
   }

@@ -35,10 +35,15 @@ TEST_CASE("last-write-wins inside the write transaction") {
   CHECK(db.apply({make("k", "0", 9)}) == std::vector<uint64_t>{0});
   CHECK(db.apply({make("k", "1", 10)}) == std::vector<uint64_t>{0});
   CHECK(db.apply({make("k", "2", 10, "bb")}) == std::vector<uint64_t>{2});
-  CHECK(db.get("k")->u.value == "2");
+  // Equal stamp and origin, another value (only imports do that): the
+  // larger value wins, so every node keeps the same one.
+  CHECK(db.apply({make("k", "1", 10, "bb")}) == std::vector<uint64_t>{0});
+  CHECK(db.apply({make("k", "3", 10, "bb")}) == std::vector<uint64_t>{3});
+  CHECK(db.apply({make("k", "2", 10, "bb")}) == std::vector<uint64_t>{0});
+  CHECK(db.get("k")->u.value == "3");
   // Within one batch, order by stamp still decides.
   auto batch = db.apply({make("k", "4", 40), make("k", "3", 30)});
-  CHECK(batch == std::vector<uint64_t>{3, 0});
+  CHECK(batch == std::vector<uint64_t>{4, 0});
   CHECK(db.get("k")->u.value == "4");
   CHECK(db.max_time() == 40);
 }

@@ -76,9 +76,11 @@ TEST_CASE("the clock saturates instead of wrapping") {
 TEST_CASE("the seen cache forgets its oldest ids past its capacity") {
   seen_cache seen(3);
   for (hlc_time t = 1; t <= 4; ++t)
-    seen.insert(seen_cache::key("ab", t));
+    seen.insert(seen_cache::key("p", "ab", t, "1"));
   CHECK(seen.size() == 3);
-  CHECK_FALSE(seen.contains(seen_cache::key("ab", 1)));
-  CHECK(seen.contains(seen_cache::key("ab", 4)));
-  CHECK_FALSE(seen.contains(seen_cache::key("cd", 4))); // origin counts
+  CHECK_FALSE(seen.contains(seen_cache::key("p", "ab", 1, "1")));
+  CHECK(seen.contains(seen_cache::key("p", "ab", 4, "1")));
+  CHECK_FALSE(seen.contains(seen_cache::key("q", "ab", 4, "1"))); // path counts
+  CHECK_FALSE(seen.contains(seen_cache::key("p", "cd", 4, "1"))); // origin counts
+  CHECK_FALSE(seen.contains(seen_cache::key("p", "ab", 4, "2"))); // value counts
 }
