@@ -91,15 +91,20 @@ std::optional<compiled_query> compiled_query::compile(const field_query& q,
     out.tag_ = *tag;
     out.first_key_ = vals->lower ? *sort_key(*vals->lower)
                                  : std::string(1, out.tag_);
-    if (vals->upper)
+    if (vals->upper) {
       out.last_key_ = *sort_key(*vals->upper);
+      out.stop_at_last_key_ = !vals->upper_inclusive
+                              && sort_key_is_whole(*vals->upper);
+    }
   }
   out.values_ = std::move(vals);
   return out;
 }
 
 bool compiled_query::past_end(std::string_view key) const {
-  return key.empty() || key[0] != tag_ || (last_key_ && key > *last_key_);
+  if (key.empty() || key[0] != tag_ || !last_key_)
+    return key.empty() || key[0] != tag_;
+  return stop_at_last_key_ ? key >= *last_key_ : key > *last_key_;
 }
 
 bool compiled_query::matches(const boost::json::value& v) const {

@@ -54,7 +54,9 @@ public:
 
 private:
   std::string first_key_;
-  std::optional<std::string> last_key_; // inclusive, when bounded above
+  std::optional<std::string> last_key_; // when bounded above
+  // No match has last_key_ itself: an exclusive bound whose key is whole.
+  bool stop_at_last_key_ = false;
   char tag_ = 0;                        // matches all have this kind
   struct values;
   std::shared_ptr<const values> values_;

@@ -29,12 +29,16 @@ void append_number(std::string& out, double d) {
     out += static_cast<char>((bits >> shift) & 0xFF);
 }
 
-void append_string(std::string& out, std::string_view s) {
+/// Appends the key bytes of `s`; false when it had to be cut.
+bool append_string(std::string& out, std::string_view s) {
   std::size_t used = 0;
+  bool whole = true;
   for (char c : s) {
     std::size_t need = c == '\0' ? 2 : 1;
-    if (used + need > max_string_key_bytes)
+    if (used + need > max_string_key_bytes) {
+      whole = false;
       break;
+    }
     used += need;
     out += c;
     if (c == '\0')
@@ -42,6 +46,7 @@ void append_string(std::string& out, std::string_view s) {
   }
   out += '\0';
   out += '\0';
+  return whole;
 }
 
 int kind_rank(const boost::json::value& v) {
@@ -55,6 +60,14 @@ int kind_rank(const boost::json::value& v) {
 }
 
 } // namespace
+
+bool sort_key_is_whole(const boost::json::value& v) {
+  if (!v.is_string())
+    return true;
+  std::string scratch;
+  const auto& s = v.get_string();
+  return append_string(scratch, std::string_view(s.data(), s.size()));
+}
 
 bool is_scalar(const boost::json::value& v) {
   return !v.is_object() && !v.is_array();

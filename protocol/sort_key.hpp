@@ -35,6 +35,10 @@ enum class key_tag : unsigned char {
   end = 0x50, // above every key
 };
 
+/// False when the key of `v` had to be cut (a long string): other values
+/// may then share its key.
+bool sort_key_is_whole(const boost::json::value& v);
+
 /// Length of the sort key that starts `bytes`; 0 when there is none.
 std::size_t sort_key_length(std::string_view bytes);
 

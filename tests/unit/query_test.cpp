@@ -199,6 +199,18 @@ TEST_CASE("indexes survive a reopen and keep being maintained") {
   REQUIRE(r.results.size() == 1);
   CHECK(r.results[0].path == "p/b");
   CHECK(r.examined == 1);
+  // An exclusive upper bound stops before the entries equal to it.
+  field_query below{"p/", "/age", std::nullopt, query_bound{"0"},
+                    query_bound{"31", false}};
+  r = db.query(below, compile(below));
+  CHECK(r.results.size() == 1);
+  CHECK(r.examined == 1);
+  // A cut string key cannot: the entries sharing it are checked.
+  db.apply({{"p/s", "{\"age\":\"" + std::string(200, 'x') + "\"}", 13, "aa"}});
+  field_query strings{"p/", "/age", std::nullopt, query_bound{"\"a\""},
+                      query_bound{"\"" + std::string(200, 'x') + "y\"", false}};
+  r = db.query(strings, compile(strings));
+  CHECK(r.results.size() == 1);
 }
 
 TEST_CASE("export lines read back as the same update") {
