@@ -1,7 +1,7 @@
 // p2psync inside a CAF application: the application owns the actor system,
 // starts a node in it, and talks to the node only through typed actor
-// handles: a put and a scan by request, and an actor of its own subscribed
-// to a prefix, receiving typed change messages. The public header is all it
+// handles: a put, a scan, an index and a field query by request, and an
+// actor of its own subscribed to a prefix, receiving typed change messages. The public header is all it
 // includes from p2psync.
 #include "actors/p2p_server.hpp"
 
@@ -78,6 +78,25 @@ int main() {
       .receive(
         [](const std::vector<p2p::update>& entries) {
           std::cout << "scan found " << entries.size() << " orders" << std::endl;
+        },
+        fail);
+    // A field query through the typed handle: an index on /qty first.
+    self->request(router, timeout, p2p::add_index_atom::value,
+                  std::string("orders/"), std::string("/qty"))
+      .receive([](const p2p::index_def& def, uint64_t built) {
+                 std::cout << "index on " << def.field << " built with " << built
+                           << " entries" << std::endl;
+               },
+               fail);
+    p2p::field_query big_orders;
+    big_orders.prefix = "orders/";
+    big_orders.field = "/qty";
+    big_orders.lower = p2p::query_bound{"2", true};
+    self->request(router, timeout, p2p::query_atom::value, big_orders)
+      .receive(
+        [](const p2p::query_result& r) {
+          std::cout << "query found " << r.results.size() << " order(s) with qty >= 2"
+                    << (r.index ? " by index" : " by scan") << std::endl;
         },
         fail);
     self->send_exit(watcher, caf::exit_reason::user_shutdown);
