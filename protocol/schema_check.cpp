@@ -1,4 +1,5 @@
 // The keyword checks of the schema validator: what validate() runs.
+#include "protocol/json_number.hpp"
 #include "protocol/schema_node.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -12,60 +13,11 @@ namespace json = boost::json;
 
 namespace {
 
-// An int64 or uint64 as sign and magnitude, so both compare exactly.
-struct integer_parts {
-  bool negative;
-  std::uint64_t magnitude;
-};
-
-integer_parts parts_of(const json::value& v) {
-  if (v.is_uint64())
-    return {false, v.get_uint64()};
-  auto i = v.get_int64();
-  if (i >= 0)
-    return {false, static_cast<std::uint64_t>(i)};
-  return {true, static_cast<std::uint64_t>(-(i + 1)) + 1}; // INT64_MIN safe
-}
-
-int compare_parts(integer_parts a, integer_parts b) {
-  if (a.negative != b.negative)
-    return a.negative ? -1 : 1;
-  if (a.magnitude == b.magnitude)
-    return 0;
-  return (a.magnitude < b.magnitude) != a.negative ? -1 : 1;
-}
-
-// Exact: never rounds a big integer to a double.
-int compare_double_integer(double d, integer_parts i) {
-  if (d >= 0x1p64) // beyond every uint64 (or +inf)
-    return 1;
-  if (d <= -0x1p64) // beyond every int64 (or -inf)
-    return -1;
-  double whole = std::trunc(d);
-  auto magnitude = static_cast<std::uint64_t>(std::fabs(whole)); // exact
-  if (int c = compare_parts({whole < 0, magnitude}, i))
-    return c;
-  return d > whole ? 1 : d < whole ? -1 : 0; // the fraction decides
-}
-
-// Sign of a - b for two JSON numbers. NaN cannot come from JSON text.
-int compare_numbers(const json::value& a, const json::value& b) {
-  if (a.is_double() && b.is_double()) {
-    double x = a.get_double(), y = b.get_double();
-    return x < y ? -1 : x > y ? 1 : 0;
-  }
-  if (a.is_double())
-    return compare_double_integer(a.get_double(), parts_of(b));
-  if (b.is_double())
-    return -compare_double_integer(b.get_double(), parts_of(a));
-  return compare_parts(parts_of(a), parts_of(b));
-}
-
 // JSON equality as JSON Schema defines it for enum and const: numbers by
 // value (1 == 1.0), objects regardless of member order.
 bool json_equal(const json::value& a, const json::value& b) {
   if (a.is_number() && b.is_number())
-    return compare_numbers(a, b) == 0;
+    return compare_json_numbers(a, b) == 0;
   if (a.kind() != b.kind())
     return false;
   switch (a.kind()) {
@@ -171,7 +123,7 @@ void check_number(const schema_node& node, const json::value& v,
                    bool passes_if_equal, const char* op) {
     if (!limit)
       return;
-    int c = compare_numbers(v, *limit);
+    int c = compare_json_numbers(v, *limit);
     bool passes = c == 0 ? passes_if_equal : (c < 0) == passes_if_less;
     if (!passes)
       report(state, std::string("must be ") + op + " " + number_text(*limit));

@@ -1,5 +1,7 @@
 #include "protocol/sort_key.hpp"
 
+#include "protocol/json_number.hpp"
+
 #include <boost/json/value.hpp>
 
 #include <cstdint>
@@ -62,6 +64,12 @@ int kind_rank(const boost::json::value& v) {
 } // namespace
 
 bool sort_key_is_whole(const boost::json::value& v) {
+  if (v.is_int64() || v.is_uint64()) { // beyond 2^53 a double rounds it
+    constexpr uint64_t exact = uint64_t{1} << 53;
+    return v.is_int64() ? (v.get_int64() <= int64_t(exact)
+                           && v.get_int64() >= -int64_t(exact))
+                        : v.get_uint64() <= exact;
+  }
   if (!v.is_string())
     return true;
   std::string scratch;
@@ -131,11 +139,8 @@ int compare_scalars(const boost::json::value& a, const boost::json::value& b) {
   int rb = kind_rank(b);
   if (ra != rb)
     return ra < rb ? -1 : 1;
-  if (ra == 3) {
-    double x = number_of(a);
-    double y = number_of(b);
-    return x < y ? -1 : (y < x ? 1 : 0);
-  }
+  if (ra == 3)
+    return compare_json_numbers(a, b);
   if (ra == 4) {
     const auto& x = a.get_string();
     const auto& y = b.get_string();

@@ -83,6 +83,13 @@ TEST_CASE("sort keys order like the values and delimit themselves") {
       CHECK_MESSAGE(by_value == by_key, texts[i] << " vs " << texts[j]);
     }
   }
+  // Integers beyond 2^53 share a double key but still compare exactly.
+  auto big = js("9007199254740993"), below = js("9007199254740992");
+  CHECK(*sort_key(big) == *sort_key(below));
+  CHECK(compare_scalars(big, below) > 0);
+  CHECK(compare_scalars(js("-9223372036854775808"), js("-9.3e18")) > 0);
+  CHECK_FALSE(sort_key_is_whole(big));
+  CHECK(sort_key_is_whole(below));
   CHECK_FALSE(sort_key(js("[1]")));
   CHECK_FALSE(sort_key(js("{}")));
   // A long string is cut, so the key plus a 400-byte path fits LMDB.
