@@ -14,8 +14,14 @@ bool filter_read(const node_hooks& hooks, update& u) {
     return true;
   boost::system::error_code ec;
   auto value = boost::json::parse(u.value, ec);
-  if (ec || !hooks.on_read(u.path, value))
+  if (ec)
     return false;
+  try {
+    if (!hooks.on_read(u.path, value))
+      return false;
+  } catch (const std::exception&) {
+    return false; // a hook that fails shows nothing rather than too much
+  }
   std::string why;
   auto text = canonical_json(value, why);
   if (text.empty())

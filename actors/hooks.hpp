@@ -2,7 +2,8 @@
 // Hooks an embedding application sets to shape what its node stores and
 // serves (the seed's middleware, such as `beforePut`). They are set in
 // server_options before start() and never change after; they run on actor
-// and I/O threads, so they must be thread-safe, quick and not block.
+// and I/O threads, so they must be thread-safe, quick and not block. A hook
+// that throws refuses the write (HTTP 500, p2p_error) or hides the entry.
 #include "protocol/update.hpp"
 
 #include <functional>

@@ -29,7 +29,13 @@ caf::expected<std::string> checked_put(const write_rules& rules,
     return make_error(p2p_errc::invalid_value,
                       "body is not valid JSON: " + ec.message());
   if (hooked) {
-    auto refused = rules.hooks->before_put(path, value);
+    std::string refused;
+    try {
+      refused = rules.hooks->before_put(path, value);
+    } catch (const std::exception& e) {
+      return make_error(p2p_errc::hook_failure,
+                        std::string("the before_put hook failed: ") + e.what());
+    }
     if (!refused.empty())
       return make_error(p2p_errc::rejected, refused);
   }
@@ -49,7 +55,14 @@ caf::error checked_delete(const write_rules& rules, const std::string& path) {
   if (auto err = path_error(path); !err.empty())
     return make_error(p2p_errc::invalid_path, err);
   if (rules.hooks && rules.hooks->before_delete) {
-    auto refused = rules.hooks->before_delete(path);
+    std::string refused;
+    try {
+      refused = rules.hooks->before_delete(path);
+    } catch (const std::exception& e) {
+      return make_error(p2p_errc::hook_failure,
+                        std::string("the before_delete hook failed: ")
+                          + e.what());
+    }
     if (!refused.empty())
       return make_error(p2p_errc::rejected, refused);
   }

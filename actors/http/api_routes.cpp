@@ -49,7 +49,8 @@ unsigned status_for(const caf::error& err) {
     return 403;
   if (is_error(err, p2p_errc::not_found))
     return 404;
-  if (is_error(err, p2p_errc::storage_failure))
+  if (is_error(err, p2p_errc::storage_failure)
+      || is_error(err, p2p_errc::hook_failure))
     return 500;
   return 503;
 }

@@ -16,6 +16,8 @@ node_hooks example_hooks() {
   h.before_put = [](const std::string& path, boost::json::value& value) {
     if (path.rfind("locked/", 0) == 0)
       return std::string("locked paths are read-only");
+    if (path.rfind("strict/", 0) == 0)
+      value.at("name"); // throws when there is no name
     if (auto* obj = value.if_object())
       (*obj)["checked"] = true;
     return std::string();
@@ -27,6 +29,8 @@ node_hooks example_hooks() {
   h.on_read = [](const std::string& path, boost::json::value& value) {
     if (path.rfind("secret/", 0) == 0)
       return false;
+    if (path.rfind("odd/", 0) == 0)
+      value.as_object(); // throws for anything but an object
     if (auto* obj = value.if_object())
       obj->erase("password");
     return true;
@@ -73,6 +77,19 @@ TEST_CASE("hooks: transform and refuse local writes, filter reads") {
                             http_request_text("DELETE", "/api/keep/a"));
   CHECK(kept.rfind("HTTP/1.1 403", 0) == 0);
   CHECK(server.get("keep/a") == "1");
+  // A hook that throws refuses the write (500) or hides the entry; the
+  // node keeps serving.
+  CHECK_THROWS_AS(server.put("strict/a", "{}"), p2p_error);
+  auto failed = http_exchange(server.port(),
+                              http_request_text("PUT", "/api/strict/b", "{}"));
+  CHECK(failed.rfind("HTTP/1.1 500", 0) == 0);
+  CHECK(failed.find("before_put hook failed") != std::string::npos);
+  server.put("strict/c", R"({"name":"ok"})");
+  server.put("odd/n", "1");
+  CHECK_FALSE(server.get("odd/n"));
+  auto odd = http_exchange(server.port(), http_request_text("GET", "/api/odd/n"));
+  CHECK(odd.rfind("HTTP/1.1 404", 0) == 0);
+  CHECK(server.get("strict/c"));
 }
 
 TEST_CASE("facade: schemas, indexes and queries") {
