@@ -51,14 +51,11 @@ void P2PServer::export_entries(const std::string& prefix,
   if (auto err = prefix_error(prefix); !err.empty())
     throw p2p_error(err);
   std::string after;
-  while (true) {
-    auto page = impl_->db->scan(prefix, 1000, with_tombstones, after);
+  for (auto page = impl_->db->export_page(prefix, with_tombstones, after);
+       !page.empty();
+       page = impl_->db->export_page(prefix, with_tombstones, after))
     for (const auto& u : page)
       out(u);
-    if (page.size() < 1000)
-      return;
-    after = page.back().path;
-  }
 }
 
 } // namespace p2p

@@ -11,7 +11,8 @@ namespace p2p {
 
 namespace {
 
-constexpr std::size_t page_entries = 1000;
+constexpr std::size_t batch_entries = 1000;
+constexpr std::size_t batch_bytes = std::size_t{4} << 20;
 constexpr std::size_t max_line_bytes = (std::size_t{1} << 20) + 64 * 1024;
 
 struct maintenance_args {
@@ -45,15 +46,12 @@ int export_db(const maintenance_args& a, std::ostream& out) {
   database db(a.db, database::default_map_size, db_access::read_only);
   std::string after;
   std::string text;
-  while (true) {
-    auto page = db.scan(a.prefix, page_entries, a.tombstones, after);
+  for (auto page = db.export_page(a.prefix, a.tombstones, after); !page.empty();
+       page = db.export_page(a.prefix, a.tombstones, after)) {
     text.clear();
     for (const auto& u : page)
       append_export_line(text, u);
     out << text;
-    if (page.size() < page_entries)
-      break;
-    after = page.back().path;
   }
   out.flush();
   return out ? 0 : 1;
@@ -62,11 +60,13 @@ int export_db(const maintenance_args& a, std::ostream& out) {
 int import_db(const maintenance_args& a, std::istream& in, std::ostream& err) {
   database db(a.db);
   std::vector<update> batch;
+  std::size_t bytes = 0;
   uint64_t lines = 0, applied = 0; // entries read, entries that won
   auto flush = [&] {
     for (auto seq : db.apply(batch))
       applied += seq != 0;
     batch.clear();
+    bytes = 0;
   };
   std::string why;
   auto now = system_wall_ms();
@@ -76,8 +76,9 @@ int import_db(const maintenance_args& a, std::istream& in, std::ostream& err) {
     update u;
     if (!parse_import_line(line, u, why, now))
       return false;
+    bytes += u.path.size() + u.value.size();
     batch.push_back(std::move(u));
-    if (batch.size() == page_entries)
+    if (batch.size() == batch_entries || bytes >= batch_bytes)
       flush();
     return true;
   };

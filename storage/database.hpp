@@ -86,10 +86,18 @@ public:
 
   /// Records whose path starts with `prefix`, in path order; tombstones
   /// skipped unless asked for. limit 0 means no limit. With `after`, only
-  /// paths past it (for paging).
+  /// paths past it; with `max_bytes`, the page ends once its values and
+  /// paths pass that many bytes (for paging in bounded memory).
   std::vector<update> scan(std::string_view prefix, std::size_t limit,
                            bool with_tombstones = false,
-                           std::string_view after = {}) const;
+                           std::string_view after = {},
+                           std::size_t max_bytes = 0) const;
+
+  /// The next page of an export: records under `prefix` past `after`, at
+  /// most 1,000 or about 4 MiB; `after` moves to its last path. Empty at
+  /// the end. Each page is its own snapshot, so no reader holds one long.
+  std::vector<update> export_page(std::string_view prefix, bool with_tombstones,
+                                  std::string& after) const;
 
   /// Creates the index on (prefix, field) and builds it from the records,
   /// in one transaction; the count of entries built (0: it existed).

@@ -15,9 +15,10 @@ std::optional<stored_record> database::get(std::string_view path) const {
 }
 
 std::vector<update> database::scan(std::string_view prefix, std::size_t limit,
-                                   bool with_tombstones,
-                                   std::string_view after) const {
+                                   bool with_tombstones, std::string_view after,
+                                   std::size_t max_bytes) const {
   std::vector<update> out;
+  std::size_t bytes = 0;
   reader r(*this);
   lmdb::cursor c(r.txn, records_);
   auto start = std::max(prefix, after);
@@ -32,11 +33,24 @@ std::vector<update> database::scan(std::string_view prefix, std::size_t limit,
     auto rec = decode_record(key, c.value());
     if (!rec || (!with_tombstones && rec->u.is_tombstone()))
       continue;
+    bytes += rec->u.path.size() + rec->u.value.size();
     out.push_back(std::move(rec->u));
-    if (limit != 0 && out.size() >= limit)
+    if ((limit != 0 && out.size() >= limit)
+        || (max_bytes != 0 && bytes >= max_bytes))
       break;
   }
   return out;
+}
+
+std::vector<update> database::export_page(std::string_view prefix,
+                                          bool with_tombstones,
+                                          std::string& after) const {
+  constexpr std::size_t page_entries = 1000;
+  constexpr std::size_t page_bytes = std::size_t{4} << 20;
+  auto page = scan(prefix, page_entries, with_tombstones, after, page_bytes);
+  if (!page.empty())
+    after = page.back().path;
+  return page;
 }
 
 std::vector<stored_record> database::changes_since(

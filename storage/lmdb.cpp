@@ -50,8 +50,15 @@ void env::set_map_size(std::size_t bytes) {
 }
 
 txn::txn(const env& e, bool read_only) {
-  check(mdb_txn_begin(e.get(), nullptr, read_only ? MDB_RDONLY : 0, &txn_),
-        "mdb_txn_begin");
+  int rc = mdb_txn_begin(e.get(), nullptr, read_only ? MDB_RDONLY : 0, &txn_);
+  if (rc == MDB_MAP_RESIZED && read_only) {
+    // Another process (the node serving the db) grew the map. Only a
+    // reader beside it sees this, and between its transactions: adopt the
+    // new size (0 = as on disk) and begin again.
+    check(mdb_env_set_mapsize(e.get(), 0), "mdb_env_set_mapsize");
+    rc = mdb_txn_begin(e.get(), nullptr, MDB_RDONLY, &txn_);
+  }
+  check(rc, "mdb_txn_begin");
 }
 
 txn::~txn() {

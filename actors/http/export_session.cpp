@@ -15,13 +15,16 @@ namespace beast = boost::beast;
 
 namespace {
 
-constexpr std::size_t page_entries = 1000;
-
-constexpr std::string_view export_head = "HTTP/1.1 200 OK\r\n"
-                                         "Content-Type: application/x-ndjson\r\n"
-                                         "Transfer-Encoding: chunked\r\n"
-                                         "Connection: close\r\n"
-                                         "\r\n";
+constexpr std::string_view chunked_head = "HTTP/1.1 200 OK\r\n"
+                                          "Content-Type: application/x-ndjson\r\n"
+                                          "Transfer-Encoding: chunked\r\n"
+                                          "Connection: close\r\n"
+                                          "\r\n";
+// HTTP/1.0 has no chunks: the body ends where the connection does.
+constexpr std::string_view plain_head = "HTTP/1.0 200 OK\r\n"
+                                        "Content-Type: application/x-ndjson\r\n"
+                                        "Connection: close\r\n"
+                                        "\r\n";
 
 } // namespace
 
@@ -34,35 +37,36 @@ bool is_export_request(const http_request& req) {
 template <class Stream>
 export_session<Stream>::export_session(Stream&& stream,
                                        std::shared_ptr<const api_context> ctx,
-                                       std::string prefix, bool tombstones)
+                                       std::string prefix, bool tombstones,
+                                       bool chunked)
   : stream_(std::move(stream)), ctx_(std::move(ctx)),
-    prefix_(std::move(prefix)), tombstones_(tombstones) {
+    prefix_(std::move(prefix)), tombstones_(tombstones), chunked_(chunked) {
 }
 
 template <class Stream>
 void export_session<Stream>::start() {
-  out_ = export_head;
+  out_ = chunked_ ? chunked_head : plain_head;
   write_page();
 }
 
 template <class Stream>
 void export_session<Stream>::write_page() {
   std::string lines;
-  auto page = ctx_->db->scan(prefix_, page_entries, tombstones_, after_);
+  auto page = ctx_->db->export_page(prefix_, tombstones_, after_);
   for (const auto& u : page)
     append_export_line(lines, u);
-  if (!page.empty())
-    after_ = page.back().path;
-  last_ = page.size() < page_entries;
-  if (!lines.empty()) {
+  last_ = page.empty();
+  if (!chunked_) {
+    out_ += lines;
+  } else if (!last_) {
     char size[20];
     out_.append(size, static_cast<std::size_t>(
                         std::snprintf(size, sizeof size, "%zx\r\n", lines.size())));
     out_ += lines;
     out_ += "\r\n";
-  }
-  if (last_)
+  } else {
     out_ += "0\r\n\r\n";
+  }
   tcp_layer(stream_).expires_after(ctx_->limits.idle_timeout);
   net::async_write(stream_, net::buffer(out_),
                    [self = this->shared_from_this()](beast::error_code ec,
@@ -95,7 +99,8 @@ void start_export(Stream&& stream, std::shared_ptr<const api_context> ctx,
     return reply(error_response(400, err, req));
   bool tombstones = query_param(query, "tombstones") == "1";
   std::make_shared<export_session<Stream>>(std::move(stream), std::move(ctx),
-                                           std::move(prefix), tombstones)
+                                           std::move(prefix), tombstones,
+                                           req.version() >= 11)
     ->start();
 }
 

@@ -17,8 +17,10 @@ template <class Stream>
 class export_session
   : public std::enable_shared_from_this<export_session<Stream>> {
 public:
+  /// `chunked`: HTTP/1.1 chunks; otherwise (HTTP/1.0) the body ends with
+  /// the connection.
   export_session(Stream&& stream, std::shared_ptr<const api_context> ctx,
-                 std::string prefix, bool tombstones);
+                 std::string prefix, bool tombstones, bool chunked);
 
   void start();
 
@@ -29,6 +31,7 @@ private:
   std::shared_ptr<const api_context> ctx_;
   std::string prefix_;
   bool tombstones_;
+  bool chunked_;
   std::string after_; // the last path written
   std::string out_;   // the chunk being written
   bool last_ = false;

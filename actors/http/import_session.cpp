@@ -21,6 +21,7 @@ namespace http = beast::http;
 namespace {
 
 constexpr std::size_t batch_entries = 1000;
+constexpr std::size_t batch_bytes = std::size_t{4} << 20;
 constexpr std::size_t max_line_bytes = (std::size_t{1} << 20) + 64 * 1024;
 constexpr auto linger_time = std::chrono::seconds(2);
 
@@ -79,8 +80,13 @@ template <class Stream>
 void import_session<Stream>::on_read(beast::error_code ec) {
   if (ec == http::error::need_buffer)
     ec = {};
-  if (ec)
-    return; // the client went away, or sent a broken body: nothing to say
+  if (ec == http::error::partial_message || ec == beast::error::timeout
+      || ec == net::error::eof || ec == net::error::connection_reset)
+    return; // the client went away: there is no one to answer
+  if (ec) {
+    why_ = "malformed HTTP body: " + ec.message();
+    return answer(400, {});
+  }
   auto used = body_buf_.size() - parser_.get().body().size;
   bool ok = lines_.feed(std::string_view(body_buf_.data(), used),
                         [this](std::string_view l) { return take_line(l); });
@@ -89,7 +95,7 @@ void import_session<Stream>::on_read(beast::error_code ec) {
       why_ = "line longer than " + std::to_string(max_line_bytes) + " bytes";
     return answer(400, {});
   }
-  if (batch_.size() >= batch_entries)
+  if (batch_.size() >= batch_entries || batch_bytes_ >= batch_bytes)
     return send_batch();
   read_some();
 }
@@ -100,6 +106,7 @@ bool import_session<Stream>::take_line(std::string_view line) {
   update u;
   if (!parse_import_line(line, u, why_, now_ms_))
     return false;
+  batch_bytes_ += u.path.size() + u.value.size();
   batch_.push_back(std::move(u));
   return true;
 }
@@ -117,13 +124,17 @@ void import_session<Stream>::send_batch() {
                 self->on_batch(std::move(applied));
               });
   };
-  ctx_->system->spawn([router = ctx_->router, batch = std::move(batch_),
+  // Checked line by line already: it goes in as a peer's batch would (with
+  // no sender, so it streams to every peer), not through import's checks.
+  write_batch batch{std::move(batch_), {}, {}, 0};
+  ctx_->system->spawn([router = ctx_->router, batch = std::move(batch),
                        done](caf::event_based_actor* self) mutable {
-    self->request(router, caf::infinite, import_atom::value, std::move(batch))
+    self->request(router, caf::infinite, remote_atom::value, std::move(batch))
       .then([done](uint64_t n) { done(n); },
             [done](caf::error& err) { done(std::move(err)); });
   });
   batch_.clear();
+  batch_bytes_ = 0;
 }
 
 template <class Stream>

@@ -2,10 +2,11 @@
 // POST /import: NDJSON entries (protocol/ndjson.hpp) merged into a live
 // node through last-write-wins, as if a peer had sent them: what wins is
 // stored, published and streamed on to the peers; what is older is not.
-// The body is read in pieces and applied a batch at a time, and reading
-// waits while a batch commits, so memory stays bounded however large the
-// body. It stops at the first bad line, answering 400 with its number;
-// the batches before it stay applied (importing again is harmless).
+// The body is read in pieces and applied a batch at a time (1,000 lines or
+// about 4 MiB), and reading waits while a batch commits, so memory stays
+// bounded however large the body. It stops at the first bad line,
+// answering 400 with its number and how many entries earlier batches
+// applied (importing the file again is harmless).
 #include "actors/http/api_routes.hpp"
 #include "actors/http/streams.hpp"
 #include "protocol/ndjson.hpp"
@@ -53,6 +54,7 @@ private:
   std::array<char, 64 * 1024> body_buf_;
   line_splitter lines_;
   std::vector<update> batch_;
+  std::size_t batch_bytes_ = 0;
   std::string why_; // the bad line's fault
   uint64_t line_count_ = 0;
   uint64_t applied_ = 0;

@@ -2,7 +2,7 @@
 applies NDJSON through last-write-wins and replicates what won; bad lines are a 400 naming the
 line; the `p2p-node export|import` subcommands work on a db (export even while a node serves it,
 import only while none does); a large import streams in bounded memory."""
-import http.client, json, os, subprocess, unittest, urllib.parse
+import http.client, json, os, socket, subprocess, unittest, urllib.parse
 
 from cluster import ClusterTestCase, as_map, full_scan, put_many, wait_converged
 from harness import WORK, NodeTestCase, launcher, now_ms, parse_json, wait_until
@@ -396,6 +396,50 @@ class LargeImportTest(NodeTestCase):
         self.assertEqual((first["path"], last["path"]), ("big/000000", f"big/{self.LINES - 1:06d}"))
         self.assertEqual(node.get("big/012345"), (200, {"i": 12345, "pad": pad}))
         self.assertEqual(last["timestamp"], t + self.LINES - 1)
+
+    def test_large_values_are_batched_by_bytes_too(self):
+        # 64 values of ~1 MB: batches cut at ~4 MiB, pages likewise, so the node holds a few MB,
+        # not the whole 64 MB body (a batch of 1,000 such lines would be a gigabyte)
+        node = self.start_node("xbig-values")
+        t = now_ms() - 3_600_000
+        big = "v" * 1_000_000
+        count = 64
+
+        def body():
+            for i in range(count):
+                yield lines_of([entry(f"huge/{i:03d}", big, t + i)])
+
+        rss_before = rss_anon_kb(node.proc.pid)
+        conn = http.client.HTTPConnection(node.host, node.port, timeout=120)
+        self.addCleanup(conn.close)
+        conn.request("POST", "/import", body=body(), headers={"Content-Type": "application/x-ndjson"})
+        resp = conn.getresponse()
+        self.assertEqual((resp.status, parse_json(resp.read())), (200, {"lines": count, "applied": count}))
+        rss_after = rss_anon_kb(node.proc.pid)
+        if rss_before is not None and rss_after is not None:
+            self.assertLess(rss_after - rss_before, 40_000, f"RssAnon {rss_before} -> {rss_after} kB")
+        raw = http_export(node, "huge/")
+        self.assertEqual(raw.count(b"\n"), count)
+        rss_after = rss_anon_kb(node.proc.pid)
+        if rss_before is not None and rss_after is not None:
+            self.assertLess(rss_after - rss_before, 40_000, f"RssAnon {rss_before} -> {rss_after} kB")
+
+
+class Http10ExportTest(NodeTestCase):
+    def test_an_http_1_0_client_gets_plain_ndjson_ended_by_the_close(self):
+        node = self.start_node("x10")
+        for i in range(3):
+            self.assertEqual(node.put(f"old/{i}", {"i": i})[0], 200)
+        with socket.create_connection((node.host, node.port), timeout=10) as s:
+            s.sendall(b"GET /export?prefix=old/ HTTP/1.0\r\n\r\n")
+            answer = b""
+            while chunk := s.recv(65536):
+                answer += chunk
+        head, _, body = answer.partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.0 200"), head)
+        self.assertNotIn(b"chunked", head.lower())
+        self.assertEqual([json.loads(line)["path"] for line in body.splitlines()],
+                         ["old/0", "old/1", "old/2"])
 
 
 if __name__ == "__main__":
