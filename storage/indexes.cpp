@@ -9,6 +9,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <optional>
+
 namespace p2p {
 
 std::string index_id_key(uint32_t id) {
@@ -18,24 +20,37 @@ std::string index_id_key(uint32_t id) {
   return out;
 }
 
-std::string index_entry_key(const index_def& def, std::string_view path,
-                            std::string_view json) {
+namespace {
+
+std::optional<boost::json::value> parse_live(std::string_view json) {
   if (json.empty() || json == "null")
-    return {}; // absent, or a tombstone
+    return std::nullopt; // absent, or a tombstone
   boost::system::error_code ec;
   auto root = boost::json::parse(json, ec);
   if (ec)
+    return std::nullopt;
+  return root;
+}
+
+std::string entry_key(const index_def& def, std::string_view path,
+                      const std::optional<boost::json::value>& root) {
+  if (!root)
     return {};
-  const auto* field = resolve_pointer(root, def.field);
-  if (!field)
-    return {};
-  auto key = sort_key(*field);
+  const auto* field = resolve_pointer(*root, def.field);
+  auto key = field ? sort_key(*field) : std::nullopt;
   if (!key)
     return {};
   auto out = index_id_key(def.id);
   out += *key;
   out.append(path.data(), path.size());
   return out;
+}
+
+} // namespace
+
+std::string index_entry_key(const index_def& def, std::string_view path,
+                            std::string_view json) {
+  return entry_key(def, path, parse_live(json));
 }
 
 void index_store::open(lmdb::txn& t, unsigned flags) {
@@ -119,11 +134,17 @@ bool index_store::drop(lmdb::txn& t, std::string_view prefix,
 void index_store::on_change(lmdb::txn& t, const std::vector<index_def>& defs,
                             std::string_view path, std::string_view old_json,
                             std::string_view new_json) const {
+  // Each value is parsed once, however many indexes cover the path.
+  std::optional<std::optional<boost::json::value>> old_root, new_root;
   for (const auto& def : defs) {
     if (path.compare(0, def.prefix.size(), def.prefix) != 0)
       continue;
-    auto old_key = index_entry_key(def, path, old_json);
-    auto new_key = index_entry_key(def, path, new_json);
+    if (!old_root) {
+      old_root = parse_live(old_json);
+      new_root = parse_live(new_json);
+    }
+    auto old_key = entry_key(def, path, *old_root);
+    auto new_key = entry_key(def, path, *new_root);
     if (old_key == new_key)
       continue;
     if (!old_key.empty())
