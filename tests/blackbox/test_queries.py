@@ -617,6 +617,18 @@ class QueryErrorsTest(NodeTestCase):
         self.assertTrue(self.node.serving())
 
 
+class IndexLimitTest(NodeTestCase):
+    def test_at_most_64_indexes_and_declaring_one_again_is_fine(self):
+        node = self.start_node("qlimit")
+        for i in range(64):
+            post_index(self, node, f"lim{i}/", "/f")
+        body = post_index(self, node, "lim64/", "/f", want_status=400)
+        self.assertIn("64", body["error"])
+        self.assertEqual(post_index(self, node, "lim0/", "/f")["built"], 0)  # it exists: fine
+        status, _, listed = node.json_request("GET", "/indexes")
+        self.assertEqual((status, len(listed)), (200, 64))
+
+
 class IndexRestartTest(NodeTestCase, QueryAssertions):
     def test_indexes_survive_restart_and_drop(self):
         node = self.start_node("qrestart", ["--index", "fa/:/x", "--index", "fb/:/y/z"])
