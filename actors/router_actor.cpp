@@ -192,8 +192,12 @@ router_actor::behavior_type router_impl(self_ptr self, router_deps deps) {
       filter_reads(*self->state.hooks, entries);
       return entries;
     },
-    [self](query_atom, const field_query& q) {
-      return run_field_query(self, q);
+    [self](query_atom, const field_query& q) -> caf::result<query_result> {
+      auto& st = self->state;
+      auto result = answer_query(*st.db, *st.metrics, *st.hooks, q);
+      if (!result)
+        return std::move(result.error());
+      return std::move(*result);
     },
     [self](add_index_atom, std::string& prefix, std::string& field) {
       return add_index(self, std::move(prefix), std::move(field));

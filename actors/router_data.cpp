@@ -26,17 +26,18 @@ void load_schemas(router_self self) {
   }
 }
 
-caf::result<query_result> run_field_query(router_self self,
-                                          const field_query& q) {
-  auto& st = self->state;
+caf::expected<query_result> answer_query(const database& db,
+                                         node_metrics& metrics,
+                                         const node_hooks& hooks,
+                                         const field_query& q) {
   std::string why;
   auto cq = compiled_query::compile(q, why);
   if (!cq)
     return make_error(p2p_errc::invalid_value, why);
-  auto result = st.db->query(q, *cq);
-  (result.index ? st.metrics->queries_indexed : st.metrics->queries_scanned)
+  auto result = db.query(q, *cq);
+  (result.index ? metrics.queries_indexed : metrics.queries_scanned)
     .fetch_add(1);
-  filter_reads(*st.hooks, result.results);
+  filter_reads(hooks, result.results);
   return result;
 }
 

@@ -10,8 +10,12 @@ using router_self = router_actor::stateful_pointer<router_state>;
 /// Compiles the schemas kept in the db into the router's state.
 void load_schemas(router_self self);
 
-caf::result<query_result> run_field_query(router_self self,
-                                          const field_query& q);
+/// Checks and runs a field query on `db`, counts its plan and filters the
+/// results through the read hook; any thread may call it (reads only).
+caf::expected<query_result> answer_query(const database& db,
+                                         node_metrics& metrics,
+                                         const node_hooks& hooks,
+                                         const field_query& q);
 
 caf::result<index_def, uint64_t> add_index(router_self self,
                                            std::string prefix,

@@ -1,6 +1,7 @@
 #include "actors/http/data_routes.hpp"
 
 #include "actors/http/url.hpp"
+#include "actors/router_data.hpp"
 #include "actors/metrics.hpp"
 #include "protocol/json_text.hpp"
 #include "storage/database.hpp"
@@ -105,14 +106,10 @@ void run_query(const api_context& ctx, std::string prefix,
   if (auto v = param(query, "cursor"); v && !decode_cursor(*v, q.after))
     return out.error(400, "bad cursor");
   q.use_index = param(query, "scan") != "1";
-  std::string why;
-  auto cq = compiled_query::compile(q, why);
-  if (!cq)
-    return out.error(400, why);
-  auto result = ctx.db->query(q, *cq);
-  (result.index ? ctx.metrics->queries_indexed : ctx.metrics->queries_scanned)
-    .fetch_add(1);
-  filter_reads(*ctx.hooks, result.results);
+  auto answered = answer_query(*ctx.db, *ctx.metrics, *ctx.hooks, q);
+  if (!answered)
+    return out.error(answered.error());
+  const auto& result = *answered;
   std::string body = "{\"results\":[";
   for (std::size_t i = 0; i < result.results.size(); ++i) {
     if (i)

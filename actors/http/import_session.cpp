@@ -146,6 +146,7 @@ void import_session<Stream>::on_batch(caf::expected<uint64_t> applied) {
                   {});
   }
   applied_ += *applied;
+  now_ms_ = system_wall_ms(); // a long import judges skew by the time now
   if (!body_done_)
     return read_some();
   answer(200, "{\"lines\":" + std::to_string(line_count_) + ",\"applied\":"
