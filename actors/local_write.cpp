@@ -17,17 +17,15 @@ caf::expected<std::string> checked_put(const write_rules& rules,
   bool hooked = rules.hooks && rules.hooks->before_put;
   bool checked = rules.schemas && !rules.schemas->empty();
   std::string why;
-  if (!hooked && !checked) { // the common case: no parse tree needed
-    auto value = canonical_json(json, why);
-    if (value.empty())
-      return make_error(p2p_errc::invalid_value, why);
-    return value;
-  }
-  boost::system::error_code ec;
-  auto value = boost::json::parse(json, ec);
-  if (ec)
-    return make_error(p2p_errc::invalid_value,
-                      "body is not valid JSON: " + ec.message());
+  // First made canonical, which refuses what JSON cannot hold (1e400 and
+  // 0e400, which Boost.JSON reads as inf and NaN), so that hooks and
+  // schemas only ever see storable values.
+  auto text = canonical_json(json, why);
+  if (text.empty())
+    return make_error(p2p_errc::invalid_value, why);
+  if (!hooked && !checked)
+    return text; // the common case: no parse tree needed
+  auto value = boost::json::parse(text);
   if (hooked) {
     std::string refused;
     try {
@@ -45,9 +43,11 @@ caf::expected<std::string> checked_put(const write_rules& rules,
       return make_error(p2p_errc::schema_violation,
                         schema_set::describe(path, found));
   }
-  auto text = canonical_json(value, why);
-  if (text.empty())
-    return make_error(p2p_errc::invalid_value, why);
+  if (hooked) { // it may have changed the value
+    text = canonical_json(value, why);
+    if (text.empty())
+      return make_error(p2p_errc::invalid_value, why);
+  }
   return text;
 }
 

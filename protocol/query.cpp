@@ -7,6 +7,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <cmath>
+
 namespace p2p {
 
 // The parsed condition values, shared by copies of a compiled query.
@@ -27,6 +29,11 @@ std::optional<boost::json::value> parse_scalar(const std::string& text,
   auto v = boost::json::parse(text, ec);
   if (ec || !is_scalar(v)) {
     why = std::string(what) + " must be a JSON scalar";
+    return std::nullopt;
+  }
+  // Boost.JSON 1.81 reads 1e400 as inf and 0e400 as NaN.
+  if (v.is_double() && !std::isfinite(v.get_double())) {
+    why = std::string(what) + " is a number out of range";
     return std::nullopt;
   }
   return v;

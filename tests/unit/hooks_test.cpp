@@ -115,6 +115,9 @@ TEST_CASE("facade: schemas, indexes and queries") {
     CHECK(what.find("must be >= 0") != std::string::npos);
   }
   CHECK_FALSE(server.get("people/bad"));
+  // Numbers JSON cannot hold are refused before any schema sees them.
+  CHECK_THROWS_AS(server.put("people/nan", R"({"age":0e400})"), p2p_error);
+  CHECK_FALSE(server.get("people/nan"));
   CHECK_THROWS_AS(server.set_schema("people/", "{\"type\":\"nonsense\"}"),
                   p2p_error);
   field_query q;

@@ -108,6 +108,8 @@ TEST_CASE("queries are checked before they run") {
   CHECK(bad({"u/", "/n", std::nullopt, query_bound{"1"}, query_bound{"\"z\""}}));
   CHECK(bad({"u/", "/n", std::nullopt, query_bound{"true"}, {}}));   // bool range
   CHECK(bad({"u/", "/n", "[1]", {}, {}}));                           // not scalar
+  CHECK(bad({"u/", "/n", "0e400", {}, {}})); // Boost.JSON reads it as NaN
+  CHECK(bad({"u/", "/n", std::nullopt, query_bound{"1"}, query_bound{"1e400"}}));
   CHECK(bad({"u/", "/n", "1", {}, {}, 0}));                          // limit
   CHECK(bad({"u/", "/n", "1", {}, {}, max_query_limit + 1}));
   std::string after;
