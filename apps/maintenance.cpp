@@ -11,8 +11,6 @@ namespace p2p {
 
 namespace {
 
-constexpr std::size_t batch_entries = 1000;
-constexpr std::size_t batch_bytes = std::size_t{4} << 20;
 constexpr std::size_t max_line_bytes = (std::size_t{1} << 20) + 64 * 1024;
 
 struct maintenance_args {
@@ -59,26 +57,20 @@ int export_db(const maintenance_args& a, std::ostream& out) {
 
 int import_db(const maintenance_args& a, std::istream& in, std::ostream& err) {
   database db(a.db);
-  std::vector<update> batch;
-  std::size_t bytes = 0;
+  import_batch batch;
   uint64_t lines = 0, applied = 0; // entries read, entries that won
   auto flush = [&] {
-    for (auto seq : db.apply(batch))
+    for (auto seq : db.apply(batch.take()))
       applied += seq != 0;
-    batch.clear();
-    bytes = 0;
   };
   std::string why;
   auto now = system_wall_ms();
   line_splitter splitter(max_line_bytes);
   auto on_line = [&](std::string_view line) {
     ++lines;
-    update u;
-    if (!parse_import_line(line, u, why, now))
+    if (!batch.add_line(line, why, now))
       return false;
-    bytes += u.path.size() + u.value.size();
-    batch.push_back(std::move(u));
-    if (batch.size() == batch_entries || bytes >= batch_bytes)
+    if (batch.full())
       flush();
     return true;
   };

@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 
 #include <optional>
+#include <utility>
 
 namespace p2p {
 
@@ -78,6 +79,27 @@ bool parse_import_line(std::string_view line, update& out, std::string& why,
   if (out.value.empty())
     return why = "bad value: " + why, false;
   return true;
+}
+
+bool import_batch::add_line(std::string_view line, std::string& why,
+                            uint64_t now_ms) {
+  update u;
+  if (!parse_import_line(line, u, why, now_ms))
+    return false;
+  bytes_ += u.path.size() + u.value.size();
+  entries_.push_back(std::move(u));
+  return true;
+}
+
+bool import_batch::full() const {
+  constexpr std::size_t max_entries = 1000;
+  constexpr std::size_t max_bytes = std::size_t{4} << 20;
+  return entries_.size() >= max_entries || bytes_ >= max_bytes;
+}
+
+std::vector<update> import_batch::take() {
+  bytes_ = 0;
+  return std::exchange(entries_, {});
 }
 
 bool line_splitter::emit(std::string_view line, const on_line& f) {

@@ -13,6 +13,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace p2p {
 
@@ -24,6 +25,25 @@ void append_export_line(std::string& out, const update& u);
 /// of `now_ms`.
 bool parse_import_line(std::string_view line, update& out, std::string& why,
                        uint64_t now_ms);
+
+/// Parsed import lines gathered into batches of at most 1,000 entries or
+/// about 4 MiB, each to be applied in one transaction, so that an import
+/// holds one batch at a time, whatever the size of its values.
+class import_batch {
+public:
+  /// Parses `line` into the batch; false (and `why`) when it is bad.
+  bool add_line(std::string_view line, std::string& why, uint64_t now_ms);
+  bool full() const;
+  bool empty() const {
+    return entries_.empty();
+  }
+  /// The batch so far; the batch starts again empty.
+  std::vector<update> take();
+
+private:
+  std::vector<update> entries_;
+  std::size_t bytes_ = 0;
+};
 
 /// Cuts a byte stream into lines (LF or CRLF; blank lines are skipped),
 /// holding at most one partial line.

@@ -221,19 +221,10 @@ void http_session<Stream>::fail_request(http_response res) {
                     });
 }
 
-// Half-close, then read and discard what the client is still sending until
-// it closes or the linger time runs out: closing a socket with unread data
-// would send a reset, and the client might never see our answer.
 template <class Stream>
 void http_session<Stream>::linger_close() {
-  beast::error_code ignored;
-  tcp_layer(stream_).socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-  stream_.async_read_some(net::buffer(drain_buf_),
-                          [self = this->shared_from_this()](beast::error_code ec,
-                                                      std::size_t) {
-                            if (!ec)
-                              self->linger_close();
-                          });
+  close_after_draining(stream_, net::buffer(drain_buf_),
+                       this->shared_from_this());
 }
 
 template class http_session<plain_stream>;

@@ -20,8 +20,6 @@ namespace http = beast::http;
 
 namespace {
 
-constexpr std::size_t batch_entries = 1000;
-constexpr std::size_t batch_bytes = std::size_t{4} << 20;
 constexpr std::size_t max_line_bytes = (std::size_t{1} << 20) + 64 * 1024;
 constexpr auto linger_time = std::chrono::seconds(2);
 
@@ -95,7 +93,7 @@ void import_session<Stream>::on_read(beast::error_code ec) {
       why_ = "line longer than " + std::to_string(max_line_bytes) + " bytes";
     return answer(400, {});
   }
-  if (batch_.size() >= batch_entries || batch_bytes_ >= batch_bytes)
+  if (batch_.full())
     return send_batch();
   read_some();
 }
@@ -103,12 +101,7 @@ void import_session<Stream>::on_read(beast::error_code ec) {
 template <class Stream>
 bool import_session<Stream>::take_line(std::string_view line) {
   ++line_count_;
-  update u;
-  if (!parse_import_line(line, u, why_, now_ms_))
-    return false;
-  batch_bytes_ += u.path.size() + u.value.size();
-  batch_.push_back(std::move(u));
-  return true;
+  return batch_.add_line(line, why_, now_ms_);
 }
 
 // Reading resumes only once the batch is durable: the socket is the queue.
@@ -126,15 +119,13 @@ void import_session<Stream>::send_batch() {
   };
   // Checked line by line already: it goes in as a peer's batch would (with
   // no sender, so it streams to every peer), not through import's checks.
-  write_batch batch{std::move(batch_), {}, {}, 0};
+  write_batch batch{batch_.take(), {}, {}, 0};
   ctx_->system->spawn([router = ctx_->router, batch = std::move(batch),
                        done](caf::event_based_actor* self) mutable {
     self->request(router, caf::infinite, remote_atom::value, std::move(batch))
       .then([done](uint64_t n) { done(n); },
             [done](caf::error& err) { done(std::move(err)); });
   });
-  batch_.clear();
-  batch_bytes_ = 0;
 }
 
 template <class Stream>
@@ -171,26 +162,10 @@ void import_session<Stream>::answer(unsigned status, std::string body) {
   net::async_write(stream_, net::buffer(out_),
                    [self = this->shared_from_this()](beast::error_code ec,
                                                      std::size_t) {
-                     if (ec)
-                       return;
-                     beast::error_code ignored;
-                     tcp_layer(self->stream_).socket().shutdown(
-                       net::ip::tcp::socket::shutdown_send, ignored);
-                     self->drain();
+                     if (!ec)
+                       close_after_draining(self->stream_,
+                                            net::buffer(self->body_buf_), self);
                    });
-}
-
-// Reads and drops what the client still sends until it closes or the
-// linger time ends: closing with unread data would send a reset, and the
-// client might never see the answer.
-template <class Stream>
-void import_session<Stream>::drain() {
-  stream_.async_read_some(net::buffer(body_buf_),
-                          [self = this->shared_from_this()](
-                            beast::error_code ec, std::size_t) {
-                            if (!ec)
-                              self->drain();
-                          });
 }
 
 template class import_session<plain_stream>;

@@ -44,7 +44,6 @@ private:
   void send_batch();
   void on_batch(caf::expected<uint64_t> applied);
   void answer(unsigned status, std::string body);
-  void drain();
 
   Stream stream_;
   boost::beast::flat_buffer buffer_;
@@ -53,8 +52,7 @@ private:
   std::weak_ptr<boost::asio::io_context> ioc_;
   std::array<char, 64 * 1024> body_buf_;
   line_splitter lines_;
-  std::vector<update> batch_;
-  std::size_t batch_bytes_ = 0;
+  import_batch batch_;
   std::string why_; // the bad line's fault
   uint64_t line_count_ = 0;
   uint64_t applied_ = 0;

@@ -17,4 +17,21 @@ boost::beast::tcp_stream& tcp_layer(Stream& s) {
   return boost::beast::get_lowest_layer(s);
 }
 
+/// Half-closes, then reads and drops what the client is still sending
+/// until it closes or the stream's timer ends: closing a socket with unread
+/// data would send a reset, and the client might never see the answer just
+/// written. `keep` (the stream's owner) stays alive until then.
+template <class Stream, class Keep>
+void close_after_draining(Stream& stream, boost::asio::mutable_buffer scratch,
+                          Keep keep) {
+  boost::beast::error_code ignored;
+  tcp_layer(stream).socket().shutdown(
+    boost::asio::ip::tcp::socket::shutdown_send, ignored);
+  stream.async_read_some(scratch, [&stream, scratch, keep](
+                                    boost::beast::error_code ec, std::size_t) {
+    if (!ec)
+      close_after_draining(stream, scratch, keep);
+  });
+}
+
 } // namespace p2p
