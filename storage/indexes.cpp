@@ -53,6 +53,19 @@ std::string index_entry_key(const index_def& def, std::string_view path,
   return entry_key(def, path, parse_live(json));
 }
 
+std::optional<std::pair<std::string, std::string>>
+parse_index_spec(std::string_view json) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(json, ec);
+  const auto* obj = ec ? nullptr : v.if_object();
+  const auto* prefix = obj ? obj->if_contains("prefix") : nullptr;
+  const auto* field = obj ? obj->if_contains("field") : nullptr;
+  if (!prefix || !field || !prefix->is_string() || !field->is_string())
+    return std::nullopt;
+  return std::pair{std::string(prefix->get_string()),
+                   std::string(field->get_string())};
+}
+
 void index_store::open(lmdb::txn& t, unsigned flags) {
   defs_ = t.open_db("index_defs", flags);
   entries_ = t.open_db("index_entries", flags);
@@ -65,18 +78,13 @@ std::vector<index_def> index_store::load(const lmdb::txn& t) const {
     auto key = c.key();
     if (key.size() != 4)
       continue;
-    boost::system::error_code ec;
-    auto v = boost::json::parse(c.value(), ec);
-    const auto* obj = ec ? nullptr : v.if_object();
-    const auto* prefix = obj ? obj->if_contains("prefix") : nullptr;
-    const auto* field = obj ? obj->if_contains("field") : nullptr;
-    if (!prefix || !field || !prefix->is_string() || !field->is_string())
+    auto spec = parse_index_spec(c.value());
+    if (!spec)
       continue;
     uint32_t id = 0;
     for (unsigned char b : key)
       id = id << 8 | b;
-    out.push_back({id, std::string(prefix->get_string()),
-                   std::string(field->get_string())});
+    out.push_back({id, std::move(spec->first), std::move(spec->second)});
   }
   return out;
 }

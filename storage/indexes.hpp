@@ -8,8 +8,10 @@
 #include <lmdb.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace p2p {
@@ -53,6 +55,11 @@ private:
   MDB_dbi defs_ = 0;
   MDB_dbi entries_ = 0;
 };
+
+/// `{"prefix": string, "field": string}` (as kept, and as POST /indexes
+/// takes it) as (prefix, field); nothing when it is not that.
+std::optional<std::pair<std::string, std::string>>
+parse_index_spec(std::string_view json);
 
 /// The 4-byte id prefix of an index's entries.
 std::string index_id_key(uint32_t id);

@@ -152,18 +152,11 @@ void indexes(const api_context& ctx, const http_request& req,
       body += (body.size() > 1 ? "," : "") + index_json(def);
     return out(200, body + "]");
   }
-  std::string prefix, field;
   if (req.method() == http::verb::post) {
-    boost::system::error_code ec;
-    auto v = boost::json::parse(req.body(), ec);
-    const auto* obj = ec ? nullptr : v.if_object();
-    const auto* p = obj ? obj->if_contains("prefix") : nullptr;
-    const auto* f = obj ? obj->if_contains("field") : nullptr;
-    if (!p || !f || !p->is_string() || !f->is_string())
+    auto spec = parse_index_spec(req.body());
+    if (!spec)
       return out.error(400, "body must be {\"prefix\": string, \"field\": "
                             "JSON pointer}");
-    prefix = std::string(p->get_string());
-    field = std::string(f->get_string());
     return ask_router(
       ctx, out,
       [out](index_def& def, uint64_t built) {
@@ -172,7 +165,7 @@ void indexes(const api_context& ctx, const http_request& req,
         body += ",\"built\":" + std::to_string(built) + '}';
         out(201, std::move(body));
       },
-      add_index_atom::value, prefix, field);
+      add_index_atom::value, spec->first, spec->second);
   }
   if (req.method() == http::verb::delete_) {
     auto p = param(query, "prefix");
