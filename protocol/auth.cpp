@@ -1,5 +1,7 @@
 #include "protocol/auth.hpp"
 
+#include "protocol/hex.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -9,26 +11,11 @@
 
 namespace p2p {
 
-namespace {
-
-std::string to_hex(const unsigned char* data, std::size_t n) {
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * n);
-  for (std::size_t i = 0; i < n; ++i) {
-    out += hex[data[i] >> 4];
-    out += hex[data[i] & 0xF];
-  }
-  return out;
-}
-
-} // namespace
-
 std::string fresh_nonce() {
   unsigned char bytes[16];
   if (RAND_bytes(bytes, sizeof bytes) != 1)
     throw std::runtime_error("RAND_bytes failed");
-  return to_hex(bytes, sizeof bytes);
+  return to_hex({reinterpret_cast<const char*>(bytes), sizeof bytes});
 }
 
 std::string auth_proof(std::string_view secret, bool dialled,
@@ -43,7 +30,7 @@ std::string auth_proof(std::string_view secret, bool dialled,
             reinterpret_cast<const unsigned char*>(message.data()),
             message.size(), mac, &len))
     throw std::runtime_error("HMAC failed");
-  return to_hex(mac, len);
+  return to_hex({reinterpret_cast<const char*>(mac), len});
 }
 
 bool equal_secret(std::string_view a, std::string_view b) {

@@ -32,6 +32,14 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
+std::optional<uint64_t> json_u64(const boost::json::value& v) {
+  if (v.is_uint64())
+    return v.get_uint64();
+  if (v.is_int64() && v.get_int64() >= 0)
+    return static_cast<uint64_t>(v.get_int64());
+  return std::nullopt;
+}
+
 std::string json_error(std::string_view message) {
   std::string out = "{\"error\":";
   append_json_string(out, message);

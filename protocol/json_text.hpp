@@ -1,6 +1,8 @@
 #pragma once
 // Small helpers for building JSON text by hand on hot paths, where going
 // through a boost::json::value would cost an allocation per field.
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,6 +14,9 @@ namespace p2p {
 
 /// Appends `s` as a JSON string literal (quoted and escaped).
 void append_json_string(std::string& out, std::string_view s);
+
+/// `v` as a non-negative integer; nothing when it is not one.
+std::optional<uint64_t> json_u64(const boost::json::value& v);
 
 /// `{"error":"<message>"}`
 std::string json_error(std::string_view message);

@@ -22,18 +22,14 @@ void append_export_line(std::string& out, const update& u) {
 
 namespace {
 
+/// False when `name` is there but not a non-negative integer.
 bool unsigned_field(const boost::json::object& obj, const char* name,
                     std::optional<uint64_t>& out) {
   const auto* v = obj.if_contains(name);
   if (!v)
     return true;
-  if (v->is_uint64())
-    out = v->get_uint64();
-  else if (v->is_int64() && v->get_int64() >= 0)
-    out = static_cast<uint64_t>(v->get_int64());
-  else
-    return false;
-  return true;
+  out = json_u64(*v);
+  return out.has_value();
 }
 
 } // namespace

@@ -1,5 +1,6 @@
 #include "protocol/query.hpp"
 
+#include "protocol/hex.hpp"
 #include "protocol/json_pointer.hpp"
 #include "protocol/path.hpp"
 #include "protocol/sort_key.hpp"
@@ -136,34 +137,12 @@ bool compiled_query::matches(const boost::json::value& v) const {
 }
 
 std::string encode_cursor(std::string_view after) {
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(after.size() * 2);
-  for (unsigned char c : after) {
-    out += hex[c >> 4];
-    out += hex[c & 0xF];
-  }
-  return out;
+  return to_hex(after);
 }
 
 bool decode_cursor(std::string_view text, std::string& after) {
-  auto nibble = [](char c) {
-    if (c >= '0' && c <= '9')
-      return c - '0';
-    if (c >= 'a' && c <= 'f')
-      return c - 'a' + 10;
-    return -1;
-  };
-  if (text.size() % 2 != 0 || text.size() > 2048)
+  if (text.size() > 2048 || !from_hex(text, after))
     return false;
-  after.clear();
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    int hi = nibble(text[i]);
-    int lo = nibble(text[i + 1]);
-    if (hi < 0 || lo < 0)
-      return false;
-    after += static_cast<char>(hi << 4 | lo);
-  }
   auto key_len = sort_key_length(after);
   return key_len > 0 && path_error(after.substr(key_len)).empty();
 }

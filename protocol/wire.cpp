@@ -40,14 +40,12 @@ struct reader {
     auto* v = field(name);
     if (!v)
       return false;
-    if (v->is_uint64())
-      out = v->get_uint64();
-    else if (v->is_int64() && v->get_int64() >= 0)
-      out = static_cast<uint64_t>(v->get_int64());
-    else
+    auto x = json_u64(*v);
+    if (!x)
       return why = std::string("field '") + name
                    + "' must be a non-negative integer",
              false;
+    out = *x;
     return true;
   }
   bool str(const char* name, std::string& out) {

@@ -1,5 +1,6 @@
 #include "storage/database.hpp"
 
+#include "protocol/hex.hpp"
 #include "storage/database_internal.hpp"
 #include "storage/lmdb.hpp"
 
@@ -23,12 +24,12 @@ constexpr std::string_view open_key = "open"; // present while a process has it
 
 std::string random_hex_id() {
   std::random_device rd;
-  uint64_t x = (uint64_t{rd()} << 32) | rd();
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out(16, '0');
-  for (int i = 15; i >= 0; --i, x >>= 4)
-    out[i] = hex[x & 0xF];
-  return out;
+  char bytes[8];
+  for (int i = 0; i < 8; i += 4) {
+    auto x = rd();
+    std::memcpy(bytes + i, &x, 4);
+  }
+  return to_hex({bytes, sizeof bytes});
 }
 
 /// An exclusive lock on a file in the db directory, so two processes never

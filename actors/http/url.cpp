@@ -1,5 +1,7 @@
 #include "actors/http/url.hpp"
 
+#include "protocol/hex.hpp"
+
 namespace p2p {
 
 split_target split(std::string_view target) {
@@ -8,20 +10,6 @@ split_target split(std::string_view target) {
     return {target, {}};
   return {target.substr(0, q), target.substr(q + 1)};
 }
-
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-} // namespace
 
 std::optional<std::string> percent_decode(std::string_view s) {
   std::string out;
@@ -33,8 +21,8 @@ std::optional<std::string> percent_decode(std::string_view s) {
     }
     if (i + 2 >= s.size())
       return std::nullopt;
-    int hi = hex_value(s[i + 1]);
-    int lo = hex_value(s[i + 2]);
+    int hi = hex_digit(s[i + 1]);
+    int lo = hex_digit(s[i + 2]);
     if (hi < 0 || lo < 0)
       return std::nullopt;
     out += static_cast<char>(hi * 16 + lo);

@@ -1,3 +1,4 @@
+#include "protocol/hex.hpp"
 #include "protocol/json_pointer.hpp"
 #include "protocol/ndjson.hpp"
 #include "protocol/query.hpp"
@@ -113,6 +114,11 @@ TEST_CASE("queries are checked before they run") {
   CHECK(bad({"u/", "/n", "1", {}, {}, 0}));                          // limit
   CHECK(bad({"u/", "/n", "1", {}, {}, max_query_limit + 1}));
   std::string after;
+  CHECK(to_hex(std::string("\x00\xab\x7f", 3)) == "00ab7f");
+  CHECK(from_hex("00ab7f", after));
+  CHECK(after == std::string("\x00\xab\x7f", 3));
+  CHECK_FALSE(from_hex("00AB7F", after)); // one text per value
+  CHECK_FALSE(from_hex("abc", after));
   CHECK_FALSE(decode_cursor("zz", after));
   CHECK_FALSE(decode_cursor("30", after)); // a number key needs 9 bytes
 }
