@@ -3,13 +3,11 @@
 #include "actors/local_write.hpp"
 #include "actors/metrics.hpp"
 #include "actors/router_data.hpp"
-#include "protocol/json_text.hpp"
 #include "protocol/path.hpp"
 #include "storage/database.hpp"
 
 #include <caf/all.hpp>
 
-#include <chrono>
 
 namespace p2p {
 
@@ -88,36 +86,37 @@ write_for_promise(self_ptr self, bool is_delete, std::string path,
   return rp;
 }
 
-} // namespace
-
-/// A batch from a peer: drop what was seen, apply the rest through
-/// last-write-wins (with the peer's checkpoint), publish what changed the
-/// store, and let the peers stream it on.
+/// A batch from a peer, or an import (no sender): drop what was seen,
+/// apply the rest through last-write-wins (with the peer's checkpoint),
+/// publish what changed the store, and let the peers stream it on.
 caf::typed_response_promise<uint64_t> apply_remote(self_ptr self,
                                                    write_batch batch) {
   auto& st = self->state;
   auto rp = self->make_response_promise<uint64_t>();
   std::vector<update> fresh;
+  std::vector<uint64_t> fresh_ids; // hashed once: a value may be 1 MiB
   fresh.reserve(batch.updates.size());
   for (auto& u : batch.updates) {
-    if (st.seen.contains(seen_cache::key(u.path, u.origin, u.time, u.value))) {
+    auto id = seen_cache::key(u.path, u.origin, u.time, u.value);
+    if (st.seen.contains(id)) {
       st.metrics->duplicates_dropped.fetch_add(1);
       continue;
     }
     st.clock.observe(u.time);
     fresh.push_back(std::move(u));
+    fresh_ids.push_back(id);
   }
   batch.updates = std::move(fresh);
   auto updates = batch.updates; // kept to publish after the commit
   self->request(st.store, caf::infinite, apply_atom::value, std::move(batch))
     .then(
-      [self, rp, updates = std::move(updates)](
-        std::vector<uint64_t>& seqs) mutable {
+      [self, rp, updates = std::move(updates),
+       ids = std::move(fresh_ids)](std::vector<uint64_t>& seqs) mutable {
         auto& st = self->state;
         // Seen only once durable: a failed commit must not make the retry
         // look like a duplicate.
-        for (const auto& u : updates)
-          st.seen.insert(seen_cache::key(u.path, u.origin, u.time, u.value));
+        for (auto id : ids)
+          st.seen.insert(id);
         uint64_t applied = 0;
         for (std::size_t i = 0; i < seqs.size() && i < updates.size(); ++i) {
           if (seqs[i] == 0) {
@@ -137,6 +136,8 @@ caf::typed_response_promise<uint64_t> apply_remote(self_ptr self,
       [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
   return rp;
 }
+
+} // namespace
 
 router_actor::behavior_type router_impl(self_ptr self, router_deps deps) {
   auto& st = self->state;
@@ -241,9 +242,8 @@ router_actor::behavior_type router_impl(self_ptr self, router_deps deps) {
     [self](caf::flush_atom) {
       auto& st = self->state;
       st.log_pending = false;
-      auto seq = st.db->last_seq();
       for (auto& p : st.peers)
-        self->send(p, log_atom::value, seq);
+        self->send(p, log_atom::value);
     },
   };
 }

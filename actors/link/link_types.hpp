@@ -81,7 +81,7 @@ using peer_actor = caf::typed_actor<
   caf::reacts_to<wire::hello>, caf::reacts_to<wire::sync>,
   caf::reacts_to<wire::changes>, caf::reacts_to<wire::ack>,
   caf::reacts_to<wire::error>,
-  caf::reacts_to<log_atom, uint64_t>,
+  caf::reacts_to<log_atom>,
   caf::reacts_to<hello_deadline_atom, uint64_t>,
   caf::reacts_to<retry_atom>>;
 

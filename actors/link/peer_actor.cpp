@@ -247,7 +247,7 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       self->state.row.last_error = self->state.peer_error;
       self->state.publish_row();
     },
-    [self](log_atom, uint64_t) { pump(self); },
+    [self](log_atom) { pump(self); },
     [self](hello_deadline_atom, uint64_t id) {
       auto& st = self->state;
       if (st.link_id == id && !st.up)
