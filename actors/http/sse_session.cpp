@@ -165,7 +165,9 @@ void sse_session<Stream>::replay_chunk() {
         enqueue(event_text(r.u, r.seq));
       replay_from_ = floor_seq_ = r.seq;
     }
-    if (recs.size() < chunk_items || replay_from_ >= replay_to_)
+    // A chunk may end early at its byte bound: only an empty one (or
+    // reaching the end) means the backlog is done.
+    if (recs.empty() || replay_from_ >= replay_to_)
       replaying_ = false;
   }
   if (!replaying_) {

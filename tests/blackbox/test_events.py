@@ -92,7 +92,22 @@ class EventsTest(NodeTestCase):
         live = self.put_ok("ev/long/live", 1)
         self.assert_event(again.next_event(), "ev/long/live", 1, live)
 
+    def test_last_event_id_replays_a_backlog_of_large_values(self):
+        # replay chunks end at a byte bound (256 KiB) before their item count: 40 values of
+        # 20 KB span several chunks, and every one of them must come
+        sse = self.subscribe("ev/bulky")
+        self.put_ok("ev/bulky/start", 0)
+        first = sse.next_event()
+        sse.close()
+        conn = self.node.connection()
+        for i in range(40):
+            self.assertEqual(call(conn, "PUT", api(f"ev/bulky/{i:02d}"), json.dumps("x" * 20000))[0], 200)
+        again = self.subscribe("ev/bulky", last_event_id=first["id"])
+        got = [again.next_event()["data"]["path"] for _ in range(40)]
+        self.assertEqual(got, [f"ev/bulky/{i:02d}" for i in range(40)])
+
     def test_last_event_id_from_another_database_replays_nothing(self):
+        self.put_ok("ev/alien/old", 0)  # a replay from 0 would send this first
         sse = self.subscribe("ev/alien", last_event_id=10**12)
         ack = self.put_ok("ev/alien/x", 1)
         self.assert_event(sse.next_event(), "ev/alien/x", 1, ack)
@@ -181,10 +196,6 @@ class SlowSubscriberTest(NodeTestCase):
         self.assertEqual(fresh.next_event()["data"]["path"], "slow/after")
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class ShutdownWithStreamTest(NodeTestCase):
     def test_sigterm_with_an_open_stream_exits_promptly(self):
         node = self.start_node("events-stop")
@@ -193,3 +204,6 @@ class ShutdownWithStreamTest(NodeTestCase):
         sse.wait_comment()
         self.assertEqual(node.stop(deadline_s=10), 0, node.log_tail())
 
+
+if __name__ == "__main__":
+    unittest.main()
