@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
                   + std::to_string(p2p::system_wall_ms()) + "}");
 
     std::cout << "Server 2 retrieving greeting..." << std::endl;
-    wait_until([&] { return server2.get("greetings/hello").has_value(); });
+    if (!wait_until([&] { return server2.get("greetings/hello").has_value(); }))
+      throw std::runtime_error("the greeting did not reach server 2");
     std::cout << "Server 2 received: "
               << server2.get("greetings/hello").value_or("null") << std::endl;
 
@@ -44,7 +45,9 @@ int main(int argc, char** argv) {
                            + R"(,"origin":"server2"})");
 
     std::cout << "Server 1 retrieving updated greeting..." << std::endl;
-    wait_until([&] { return server1.get("greetings/hello") == updated.value; });
+    if (!wait_until(
+          [&] { return server1.get("greetings/hello") == updated.value; }))
+      throw std::runtime_error("the update did not reach server 1");
     std::cout << "Server 1 received: "
               << server1.get("greetings/hello").value_or("null") << std::endl;
 

@@ -1,8 +1,9 @@
 """Catch-up: a node that was down, partitioned or new converges when it (re)connects, without
 any new write, and the bytes that takes grow with what it missed, not with the store's size."""
-import shutil, threading, time, unittest
+import shutil, threading, unittest
 
 from cluster import ClusterTestCase, chain, link_to, parallel, put_many, spread_writes, wait_converged
+from harness import now_ms, wait_until
 
 PAD = "p" * 200
 
@@ -109,8 +110,9 @@ class PartitionTest(ClusterTestCase):
             expected[f"part/a{i}"] = expected[f"part/c{i}"] = i
         for i in range(6):  # the same keys on both sides; the second write is clearly later
             first, second = (a, c) if i % 2 == 0 else (c, a)
-            self.put_ok(first, f"part/shared{i}", {"by": first.name, "order": 1})
-            time.sleep(0.05)  # not synchronisation: makes the second write later in wall time
+            ack = self.put_ok(first, f"part/shared{i}", {"by": first.name, "order": 1})
+            # the second write must be later in wall time: wait for the clock to pass the first
+            wait_until(lambda: now_ms() > ack["timestamp"], 5, what="the clock to move on")
             acks[i] = self.put_ok(second, f"part/shared{i}", {"by": second.name, "order": 2})
             expected[f"part/shared{i}"] = {"by": second.name, "order": 2}
         self.put_ok(c, "part/base", "c wins")  # an overwrite on one side only
