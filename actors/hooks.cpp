@@ -1,6 +1,7 @@
 #include "actors/hooks.hpp"
 
 #include "protocol/json_text.hpp"
+#include "storage/database.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -28,6 +29,21 @@ bool filter_read(const node_hooks& hooks, update& u) {
     return false; // the hook made something that is not JSON: hide it
   u.value = std::move(text);
   return true;
+}
+
+std::optional<update> read_live(const database& db, const node_hooks& hooks,
+                                std::string_view path) {
+  auto rec = db.get(path);
+  if (!rec || rec->u.is_tombstone() || !filter_read(hooks, rec->u))
+    return std::nullopt;
+  return std::move(rec->u);
+}
+
+std::vector<update> read_scan(const database& db, const node_hooks& hooks,
+                              std::string_view prefix, std::size_t limit) {
+  auto entries = db.scan(prefix, limit);
+  filter_reads(hooks, entries);
+  return entries;
 }
 
 void filter_reads(const node_hooks& hooks, std::vector<update>& entries) {

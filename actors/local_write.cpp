@@ -15,17 +15,21 @@ caf::expected<std::string> checked_put(const write_rules& rules,
   if (auto err = path_error(path); !err.empty())
     return make_error(p2p_errc::invalid_path, err);
   bool hooked = rules.hooks && rules.hooks->before_put;
-  bool checked = rules.schemas && !rules.schemas->empty();
-  std::string why;
-  // First made canonical, which refuses what JSON cannot hold (1e400 and
+  bool checked = rules.schemas && rules.schemas->covers(path);
+  boost::system::error_code ec;
+  auto value = boost::json::parse(json, ec);
+  if (ec)
+    return make_error(p2p_errc::invalid_value,
+                      "body is not valid JSON: " + ec.message());
+  // Made canonical first, which refuses what JSON cannot hold (1e400 and
   // 0e400, which Boost.JSON reads as inf and NaN), so that hooks and
   // schemas only ever see storable values.
-  auto text = canonical_json(json, why);
+  std::string why;
+  auto text = canonical_json(value, why);
   if (text.empty())
     return make_error(p2p_errc::invalid_value, why);
   if (!hooked && !checked)
-    return text; // the common case: no parse tree needed
-  auto value = boost::json::parse(text);
+    return text;
   if (hooked) {
     std::string refused;
     try {

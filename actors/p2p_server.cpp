@@ -123,10 +123,10 @@ update P2PServer::put(const std::string& path, const std::string& json) {
 std::optional<std::string> P2PServer::get(const std::string& path) {
   if (auto err = path_error(path); !err.empty())
     throw p2p_error(err);
-  auto rec = impl_->db->get(path);
-  if (!rec || rec->u.is_tombstone() || !filter_read(*impl_->hooks, rec->u))
+  auto u = read_live(*impl_->db, *impl_->hooks, path);
+  if (!u)
     return std::nullopt;
-  return std::move(rec->u.value);
+  return std::move(u->value);
 }
 
 bool P2PServer::del(const std::string& path) {
@@ -162,9 +162,7 @@ std::vector<update> P2PServer::scan(const std::string& prefix,
                                     std::size_t limit) {
   if (auto err = prefix_error(prefix); !err.empty())
     throw p2p_error(err);
-  auto entries = impl_->db->scan(prefix, limit);
-  filter_reads(*impl_->hooks, entries);
-  return entries;
+  return read_scan(*impl_->db, *impl_->hooks, prefix, limit);
 }
 
 void P2PServer::close() {

@@ -179,19 +179,16 @@ router_actor::behavior_type router_impl(self_ptr self, router_deps deps) {
     [self](get_atom, const std::string& path) -> caf::result<update> {
       if (auto err = path_error(path); !err.empty())
         return make_error(p2p_errc::invalid_path, err);
-      auto rec = self->state.db->get(path);
-      if (!rec || rec->u.is_tombstone()
-          || !filter_read(*self->state.hooks, rec->u))
+      auto u = read_live(*self->state.db, *self->state.hooks, path);
+      if (!u)
         return make_error(p2p_errc::not_found, "not found");
-      return std::move(rec->u);
+      return std::move(*u);
     },
     [self](scan_atom, const std::string& prefix,
            uint64_t limit) -> caf::result<std::vector<update>> {
       if (auto err = prefix_error(prefix); !err.empty())
         return make_error(p2p_errc::invalid_path, err);
-      auto entries = self->state.db->scan(prefix, limit);
-      filter_reads(*self->state.hooks, entries);
-      return entries;
+      return read_scan(*self->state.db, *self->state.hooks, prefix, limit);
     },
     [self](query_atom, const field_query& q) -> caf::result<query_result> {
       auto& st = self->state;

@@ -135,8 +135,8 @@ caf::error prepare_imported(std::vector<update>& updates) {
 
 void note_schema_mismatch(router_self self, const update& u) {
   auto& st = self->state;
-  if (st.schemas.empty() || u.is_tombstone())
-    return;
+  if (u.is_tombstone() || !st.schemas.covers(u.path))
+    return; // no parse for what no schema covers
   boost::system::error_code ec;
   auto value = boost::json::parse(u.value, ec);
   if (!ec && !st.schemas.check(u.path, value).empty())

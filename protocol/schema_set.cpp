@@ -24,6 +24,12 @@ bool schema_set::remove(const std::string& prefix) {
   return true;
 }
 
+bool schema_set::covers(std::string_view path) const {
+  return std::any_of(schemas_.begin(), schemas_.end(), [&](const auto& p) {
+    return path.compare(0, p.first.size(), p.first) == 0;
+  });
+}
+
 std::vector<schema_violation>
 schema_set::check(const std::string& path,
                   const boost::json::value& value) const {

@@ -18,6 +18,8 @@ public:
   bool empty() const {
     return schemas_.empty();
   }
+  /// True when some schema's prefix `path` starts with.
+  bool covers(std::string_view path) const;
 
   /// Every violation of `value` under the schemas over `path`.
   std::vector<schema_violation> check(const std::string& path,

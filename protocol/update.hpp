@@ -20,16 +20,24 @@ struct update {
     return value == "null";
   }
 
-  /// Last-write-wins: true when this update beats `other`.
-  bool wins_over(const update& other) const {
-    return stamp_wins(time, origin, other.time, other.origin);
-  }
 
   friend bool operator==(const update& a, const update& b) {
     return a.path == b.path && a.value == b.value && a.time == b.time
            && a.origin == b.origin;
   }
 };
+
+/// Last-write-wins between two versions of one path: the later stamp, then
+/// the larger origin (stamp_wins); equal stamp and origin with another
+/// value happens only with imported entries, and the larger value wins, so
+/// every node keeps the same one. False for the very same version.
+inline bool version_wins(hlc_time a_t, std::string_view a_origin,
+                         std::string_view a_value, hlc_time b_t,
+                         std::string_view b_origin, std::string_view b_value) {
+  if (a_t == b_t && a_origin == b_origin)
+    return a_value > b_value;
+  return stamp_wins(a_t, a_origin, b_t, b_origin);
+}
 
 /// The contract's JSON form: `{"path","value","timestamp","origin"}` with the
 /// timestamp in wall-clock milliseconds.

@@ -179,12 +179,8 @@ database::try_apply(const std::vector<write_batch>& batches) {
       bool was_live = false;
       if (t.get(records_, u.path, old)) {
         if (auto rec = view_record(old)) {
-          // Equal stamp and origin with another value happens only with
-          // imported entries; the larger value wins, on every node alike.
-          bool wins = stamp_wins(u.time, u.origin, rec->time, rec->origin)
-                      || (u.time == rec->time && u.origin == rec->origin
-                          && u.value > rec->value);
-          if (!wins)
+          if (!version_wins(u.time, u.origin, u.value, rec->time, rec->origin,
+                            rec->value))
             continue;
           was_live = rec->value != "null";
           if (!defs.empty())

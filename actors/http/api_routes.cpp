@@ -75,10 +75,10 @@ void get_value(const api_context& ctx, const std::string& path,
                request_meta m, const reply_fn& reply) {
   if (auto err = path_error(path); !err.empty())
     return reply(respond_error(400, err, m));
-  auto rec = ctx.db->get(path);
-  if (!rec || rec->u.is_tombstone() || !filter_read(*ctx.hooks, rec->u))
+  auto u = read_live(*ctx.db, *ctx.hooks, path);
+  if (!u)
     return reply(respond_error(404, "not found", m));
-  reply(respond(200, std::move(rec->u.value), m));
+  reply(respond(200, std::move(u->value), m));
 }
 
 void scan(const api_context& ctx, const std::string& prefix,
@@ -92,8 +92,7 @@ void scan(const api_context& ctx, const std::string& prefix,
     if (ec != std::errc{} || end != raw->data() + raw->size() || limit == 0)
       return reply(respond_error(400, "limit must be a positive integer", m));
   }
-  auto entries = ctx.db->scan(prefix, limit);
-  filter_reads(*ctx.hooks, entries);
+  auto entries = read_scan(*ctx.db, *ctx.hooks, prefix, limit);
   std::string body = "[";
   for (std::size_t i = 0; i < entries.size(); ++i) {
     if (i)
