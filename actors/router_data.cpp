@@ -118,13 +118,12 @@ caf::error prepare_imported(std::vector<update>& updates) {
   for (std::size_t i = 0; i < updates.size(); ++i) {
     auto& u = updates[i];
     auto at = "entry " + std::to_string(i + 1) + ": ";
-    if (auto err = path_error(u.path); !err.empty())
-      return make_error(p2p_errc::invalid_path, at + err);
-    if (!wire::is_hex_id(u.origin))
-      return make_error(p2p_errc::invalid_value, at + "origin must be a hex id");
-    if (u.time == 0 || wall_ms_of(u.time) > now + wire::max_clock_skew_ms)
-      return make_error(p2p_errc::invalid_value,
-                        at + "timestamp missing or in the future");
+    if (u.time == 0)
+      return make_error(p2p_errc::invalid_value, at + "a stamp must be positive");
+    if (auto err = wire::update_error(u, now); !err.empty())
+      return make_error(path_error(u.path).empty() ? p2p_errc::invalid_value
+                                                   : p2p_errc::invalid_path,
+                        at + err);
     std::string why;
     u.value = canonical_json(u.value, why);
     if (u.value.empty())

@@ -50,7 +50,7 @@ bool parse_import_line(std::string_view line, update& out, std::string& why,
     return why = "'path' must be a string", false;
   if (!value)
     return why = "'value' is missing", false;
-  if (!origin || !origin->is_string() || !wire::is_hex_id(origin->get_string()))
+  if (!origin || !origin->is_string())
     return why = "'origin' must be a node id (hex)", false;
   std::optional<uint64_t> hlc, timestamp;
   if (!unsigned_field(*obj, "hlc", hlc)
@@ -60,17 +60,15 @@ bool parse_import_line(std::string_view line, update& out, std::string& why,
     return why = "give 'timestamp' (ms) or 'hlc'", false;
   if (hlc && timestamp && wall_ms_of(*hlc) != *timestamp)
     return why = "'hlc' and 'timestamp' disagree", false;
-  out.path = std::string(path->get_string());
-  if (auto err = path_error(out.path); !err.empty())
-    return why = "bad path: " + err, false;
   if (timestamp && *timestamp >= (uint64_t{1} << (64 - hlc_counter_bits)))
     return why = "'timestamp' is out of range", false;
+  out.path = std::string(path->get_string());
+  out.origin = std::string(origin->get_string());
   out.time = hlc ? *hlc : hlc_from_ms(*timestamp);
   if (out.time == 0)
     return why = "a stamp must be positive", false;
-  if (wall_ms_of(out.time) > now_ms + wire::max_clock_skew_ms)
-    return why = "stamped more than 10 minutes in the future", false;
-  out.origin = std::string(origin->get_string());
+  if (why = wire::update_error(out, now_ms); !why.empty())
+    return false;
   out.value = canonical_json(*value, why);
   if (out.value.empty())
     return why = "bad value: " + why, false;

@@ -22,6 +22,16 @@ bool is_hex_id(std::string_view s) {
   return true;
 }
 
+std::string update_error(const update& u, uint64_t now_ms) {
+  if (auto err = path_error(u.path); !err.empty())
+    return "bad path: " + err;
+  if (!is_hex_id(u.origin))
+    return "origin must be a node id (hex)";
+  if (wall_ms_of(u.time) > now_ms + max_clock_skew_ms)
+    return "stamped more than 10 minutes in the future";
+  return {};
+}
+
 namespace {
 
 // Field readers: each returns false (with `why`) on a missing or mistyped
@@ -76,10 +86,8 @@ bool decode_update(const json::value& v, update& u, std::string& why,
   if (!r.str("path", u.path) || !r.u64("hlc", u.time)
       || !r.hex("origin", u.origin))
     return false;
-  if (auto err = path_error(u.path); !err.empty())
-    return why = "bad item path: " + err, false;
-  if (wall_ms_of(u.time) > now_ms + max_clock_skew_ms)
-    return why = "item stamped more than 10 minutes in the future", false;
+  if (auto err = update_error(u, now_ms); !err.empty())
+    return why = "bad item: " + err, false;
   auto* value = r.field("value");
   if (!value)
     return false;

@@ -83,4 +83,9 @@ std::string encode_changes(const std::vector<const update*>& items,
 /// True for a node id or epoch: 1 to 64 lowercase or uppercase hex digits.
 bool is_hex_id(std::string_view s);
 
+/// Empty when an update carried in from elsewhere (a peer, an import) may
+/// be applied: a valid path, a hex origin, and a stamp at most 10 minutes
+/// ahead of `now_ms`; otherwise why not.
+std::string update_error(const update& u, uint64_t now_ms);
+
 } // namespace p2p::wire
