@@ -11,7 +11,6 @@ namespace p2p {
 
 namespace {
 
-constexpr std::size_t max_line_bytes = (std::size_t{1} << 20) + 64 * 1024;
 
 struct maintenance_args {
   std::string db;
@@ -65,7 +64,7 @@ int import_db(const maintenance_args& a, std::istream& in, std::ostream& err) {
   };
   std::string why;
   auto now = system_wall_ms();
-  line_splitter splitter(max_line_bytes);
+  line_splitter splitter;
   auto on_line = [&](std::string_view line) {
     ++lines;
     if (!batch.add_line(line, why, now))
@@ -84,7 +83,7 @@ int import_db(const maintenance_args& a, std::istream& in, std::ostream& err) {
   ok = ok && splitter.finish(on_line);
   if (!ok) {
     if (splitter.too_long())
-      why = "line longer than " + std::to_string(max_line_bytes) + " bytes";
+      why = splitter.too_long_reason();
     err << "p2p-node import: line " << splitter.line_number() << ": "
         << why << "; stopped there (" << applied
         << " entries before it changed the store)\n";

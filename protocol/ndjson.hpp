@@ -45,12 +45,16 @@ private:
   std::size_t bytes_ = 0;
 };
 
+/// The longest import line: a value at the body limit plus its fields.
+constexpr std::size_t max_import_line_bytes = (std::size_t{1} << 20) + 64 * 1024;
+
 /// Cuts a byte stream into lines (LF or CRLF; blank lines are skipped),
 /// holding at most one partial line.
 class line_splitter {
 public:
   using on_line = std::function<bool(std::string_view)>;
-  explicit line_splitter(std::size_t max_line) : max_line_(max_line) {
+  explicit line_splitter(std::size_t max_line = max_import_line_bytes)
+    : max_line_(max_line) {
   }
   /// Calls `f` per complete line; stops, returning false, when `f` does or
   /// when a line is longer than max_line (then too_long() is true).
@@ -59,6 +63,10 @@ public:
   bool finish(const on_line& f);
   bool too_long() const {
     return too_long_;
+  }
+  /// Why a line was refused as too long.
+  std::string too_long_reason() const {
+    return "line longer than " + std::to_string(max_line_) + " bytes";
   }
   /// The number, from 1 and counting blank ones, of the line last passed
   /// to `f`, or of the line found too long.

@@ -32,6 +32,14 @@ void route_request(const api_context& ctx, const http_request& req,
 std::optional<http_response> check_token(const api_context& ctx,
                                          const http_request& req, bool write);
 
+/// A complete response: `body` with its content type and length.
+http_response make_response(unsigned status, std::string body,
+                            unsigned version, bool keep_alive,
+                            const char* content_type = "application/json");
+
+/// `res` as the bytes to write (status line, fields, body) into `out`.
+void serialize_response(const http_response& res, std::string& out);
+
 /// `{"error": message}` with `status`.
 http_response error_response(unsigned status, std::string_view message,
                              const http_request& req);

@@ -30,12 +30,7 @@ struct answer {
       reply(std::move(reply)) {
   }
   void operator()(unsigned status, std::string body) const {
-    http_response res{static_cast<http::status>(status), version};
-    res.set(http::field::content_type, "application/json");
-    res.keep_alive(keep_alive);
-    res.body() = std::move(body);
-    res.prepare_payload();
-    reply(std::move(res));
+    reply(make_response(status, std::move(body), version, keep_alive));
   }
   void error(unsigned status, std::string_view message) const {
     (*this)(status, json_error(message));

@@ -8,6 +8,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <array>
+
 namespace p2p {
 
 namespace net = boost::asio;
@@ -45,33 +47,36 @@ export_session<Stream>::export_session(Stream&& stream,
 
 template <class Stream>
 void export_session<Stream>::start() {
-  out_ = chunked_ ? chunked_head : plain_head;
+  head_ = chunked_ ? chunked_head : plain_head;
   write_page();
 }
 
 template <class Stream>
 void export_session<Stream>::write_page() {
-  std::string lines;
+  lines_.clear(); // keeps its capacity: one page's buffer for the session
   auto page = ctx_->db->export_page(prefix_, tombstones_, after_);
   for (const auto& u : page)
-    append_export_line(lines, u);
+    append_export_line(lines_, u);
   last_ = page.empty();
-  if (!chunked_) {
-    out_ += lines;
-  } else if (!last_) {
+  // The page goes out as it is, framed by the buffers around it.
+  chunk_size_.clear();
+  std::string_view tail;
+  if (chunked_ && !last_) {
     char size[20];
-    out_.append(size, static_cast<std::size_t>(
-                        std::snprintf(size, sizeof size, "%zx\r\n", lines.size())));
-    out_ += lines;
-    out_ += "\r\n";
-  } else {
-    out_ += "0\r\n\r\n";
+    chunk_size_.assign(size, static_cast<std::size_t>(std::snprintf(
+                               size, sizeof size, "%zx\r\n", lines_.size())));
+    tail = "\r\n";
+  } else if (chunked_) {
+    tail = "0\r\n\r\n";
   }
+  std::array<net::const_buffer, 4> out{
+    net::buffer(head_), net::buffer(chunk_size_), net::buffer(lines_),
+    net::buffer(tail.data(), tail.size())};
   tcp_layer(stream_).expires_after(ctx_->limits.idle_timeout);
-  net::async_write(stream_, net::buffer(out_),
+  net::async_write(stream_, out,
                    [self = this->shared_from_this()](beast::error_code ec,
                                                      std::size_t) {
-                     self->out_.clear();
+                     self->head_.clear();
                      if (ec)
                        return; // the reader left: stop
                      if (!self->last_)

@@ -32,8 +32,10 @@ private:
   std::string prefix_;
   bool tombstones_;
   bool chunked_;
-  std::string after_; // the last path written
-  std::string out_;   // the chunk being written
+  std::string after_;      // the last path written
+  std::string head_;       // the HTTP head, until the first write is done
+  std::string chunk_size_; // the chunk's size line
+  std::string lines_;      // the page being written
   bool last_ = false;
 };
 

@@ -20,8 +20,6 @@ namespace http = beast::http;
 
 namespace {
 
-constexpr std::size_t max_line_bytes = (std::size_t{1} << 20) + 64 * 1024;
-constexpr auto linger_time = std::chrono::seconds(2);
 
 } // namespace
 
@@ -37,23 +35,15 @@ import_session<Stream>::import_session(Stream&& stream,
                                        std::shared_ptr<const api_context> ctx,
                                        std::weak_ptr<net::io_context> ioc)
   : stream_(std::move(stream)), buffer_(std::move(buffer)),
-    parser_(std::move(parser)), ctx_(std::move(ctx)), ioc_(std::move(ioc)),
-    lines_(max_line_bytes) {
+    parser_(std::move(parser)), ctx_(std::move(ctx)), ioc_(std::move(ioc)) {
   parser_.body_limit(boost::none); // bounded by batches, not by size
 }
 
 template <class Stream>
 void import_session<Stream>::start() {
   now_ms_ = system_wall_ms();
-  if (!beast::iequals(parser_.get()[http::field::expect], "100-continue"))
-    return read_some();
-  out_ = "HTTP/1.1 100 Continue\r\n\r\n";
-  net::async_write(stream_, net::buffer(out_),
-                   [self = this->shared_from_this()](beast::error_code ec,
-                                                     std::size_t) {
-                     if (!ec)
-                       self->read_some();
-                   });
+  continue_then(stream_, parser_.get()[http::field::expect],
+                [self = this->shared_from_this()] { self->read_some(); });
 }
 
 template <class Stream>
@@ -90,7 +80,7 @@ void import_session<Stream>::on_read(beast::error_code ec) {
                         [this](std::string_view l) { return take_line(l); });
   if (!ok) {
     if (lines_.too_long())
-      why_ = "line longer than " + std::to_string(max_line_bytes) + " bytes";
+      why_ = lines_.too_long_reason();
     return answer(400, {});
   }
   if (batch_.full())
@@ -153,11 +143,7 @@ void import_session<Stream>::answer(unsigned status, std::string body) {
     body += ",\"applied\":" + std::to_string(applied_) + '}';
     ctx_->metrics->http_errors.fetch_add(1);
   }
-  http_response res{static_cast<http::status>(status), 11};
-  out_ = "HTTP/1.1 " + std::to_string(status) + ' '
-         + std::string(res.reason()) + "\r\n"
-         + "Content-Type: application/json\r\nConnection: close\r\n"
-         + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  serialize_response(make_response(status, std::move(body), 11, false), out_);
   tcp_layer(stream_).expires_after(linger_time);
   net::async_write(stream_, net::buffer(out_),
                    [self = this->shared_from_this()](beast::error_code ec,

@@ -5,6 +5,11 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
+
+#include <chrono>
+#include <string>
 
 namespace p2p {
 
@@ -15,6 +20,26 @@ using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 template <class Stream>
 boost::beast::tcp_stream& tcp_layer(Stream& s) {
   return boost::beast::get_lowest_layer(s);
+}
+
+/// After an answer sent before the request ended, how long unread request
+/// bytes are drained so the client sees the answer instead of a reset.
+constexpr auto linger_time = std::chrono::seconds(2);
+
+/// Calls `next` once the client may send its body: at once, or after our
+/// `100 Continue` when it sent `Expect: 100-continue` (curl does for larger
+/// bodies and otherwise waits a second before sending).
+template <class Stream, class Next>
+void continue_then(Stream& stream, boost::beast::string_view expect,
+                   Next next) {
+  if (!boost::beast::iequals(expect, "100-continue"))
+    return next();
+  static const std::string go_ahead = "HTTP/1.1 100 Continue\r\n\r\n";
+  boost::asio::async_write(stream, boost::asio::buffer(go_ahead),
+                           [next](boost::beast::error_code ec, std::size_t) {
+                             if (!ec)
+                               next();
+                           });
 }
 
 /// Half-closes, then reads and drops what the client is still sending
