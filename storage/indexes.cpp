@@ -66,9 +66,9 @@ parse_index_spec(std::string_view json) {
                    std::string(field->get_string())};
 }
 
-void index_store::open(lmdb::txn& t, unsigned flags) {
-  defs_ = t.open_db("index_defs", flags);
-  entries_ = t.open_db("index_entries", flags);
+void index_store::open(lmdb::txn& t) {
+  defs_ = t.open_db("index_defs");
+  entries_ = t.open_db("index_entries");
 }
 
 std::vector<index_def> index_store::load(const lmdb::txn& t) const {
@@ -90,7 +90,7 @@ std::vector<index_def> index_store::load(const lmdb::txn& t) const {
 }
 
 std::pair<index_def, uint64_t> index_store::create(lmdb::txn& t,
-                                                   MDB_dbi records,
+                                                   unsigned records,
                                                    const std::string& prefix,
                                                    const std::string& field) {
   auto defs = load(t);

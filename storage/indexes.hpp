@@ -5,8 +5,6 @@
 //   index_defs:    u32 id (big-endian) -> {"prefix":..,"field":..}
 //   index_entries: u32 id + sort key of the field's value + path -> ""
 // An entry whose field is missing, an object or an array has no index entry.
-#include <lmdb.h>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -28,14 +26,14 @@ struct index_def {
 
 class index_store {
 public:
-  /// Opens the two databases (creating them with MDB_CREATE).
-  void open(lmdb::txn& t, unsigned flags = MDB_CREATE);
+  /// Opens (creating) the two databases.
+  void open(lmdb::txn& t);
 
   std::vector<index_def> load(const lmdb::txn& t) const;
 
   /// The index on (prefix, field), built from `records` if it is new; the
   /// second member counts the entries built (0 when it existed).
-  std::pair<index_def, uint64_t> create(lmdb::txn& t, MDB_dbi records,
+  std::pair<index_def, uint64_t> create(lmdb::txn& t, unsigned records,
                                         const std::string& prefix,
                                         const std::string& field);
   /// Removes the index and its entries; false when there was none.
@@ -47,13 +45,13 @@ public:
                  std::string_view path, std::string_view old_json,
                  std::string_view new_json) const;
 
-  MDB_dbi entries() const {
+  unsigned entries() const { // an MDB_dbi, kept out of this header
     return entries_;
   }
 
 private:
-  MDB_dbi defs_ = 0;
-  MDB_dbi entries_ = 0;
+  unsigned defs_ = 0;
+  unsigned entries_ = 0;
 };
 
 /// `{"prefix": string, "field": string}` (as kept, and as POST /indexes

@@ -32,7 +32,7 @@ std::string match_position(const compiled_query& cq, const std::string& field,
   return out;
 }
 
-query_result by_index(const lmdb::txn& t, MDB_dbi records, MDB_dbi entries,
+query_result by_index(const lmdb::txn& t, unsigned records, unsigned entries,
                       const index_def& def, const field_query& q,
                       const compiled_query& cq) {
   query_result out;
@@ -74,7 +74,7 @@ query_result by_index(const lmdb::txn& t, MDB_dbi records, MDB_dbi entries,
 
 // Keeps the `limit + 1` smallest positions in a max-heap, so memory stays
 // bounded by the page, not by the matches.
-query_result by_scan(const lmdb::txn& t, MDB_dbi records, const field_query& q,
+query_result by_scan(const lmdb::txn& t, unsigned records, const field_query& q,
                      const compiled_query& cq) {
   query_result out;
   using item = std::pair<std::string, update>;
@@ -128,8 +128,8 @@ std::optional<index_def> choose_index(const std::vector<index_def>& defs,
   return *best;
 }
 
-query_result run_query(const lmdb::txn& t, MDB_dbi records,
-                       MDB_dbi index_entries,
+query_result run_query(const lmdb::txn& t, unsigned records,
+                       unsigned index_entries,
                        const std::vector<index_def>& defs,
                        const field_query& q, const compiled_query& cq) {
   auto def = choose_index(defs, q.prefix, q.field);

@@ -25,8 +25,8 @@ std::optional<index_def> choose_index(const std::vector<index_def>& defs,
                                       const std::string& prefix,
                                       const std::string& field);
 
-query_result run_query(const lmdb::txn& t, MDB_dbi records,
-                       MDB_dbi index_entries,
+query_result run_query(const lmdb::txn& t, unsigned records,
+                       unsigned index_entries,
                        const std::vector<index_def>& defs,
                        const field_query& q, const compiled_query& cq);
 

@@ -38,8 +38,7 @@ http_response respond_error(unsigned status, std::string_view message,
 
 unsigned status_for(const caf::error& err) {
   if (is_error(err, p2p_errc::invalid_path)
-      || is_error(err, p2p_errc::invalid_value)
-      || is_error(err, p2p_errc::schema_violation))
+      || is_error(err, p2p_errc::invalid_value))
     return 400;
   if (is_error(err, p2p_errc::rejected))
     return 403;

@@ -5,7 +5,7 @@
 //   DELETE /indexes?prefix=P&field=/f
 //   GET    /schemas            PUT|DELETE /schemas/<prefix>
 // Export and import stream, so they have sessions of their own
-// (transfer_session.hpp).
+// (export_session.hpp, import_session.hpp).
 #include "actors/http/api_routes.hpp"
 
 #include <string_view>

@@ -33,7 +33,6 @@ struct http_server::impl {
     tls_files files;
     std::once_flag once;
     std::shared_ptr<net::ssl::context> ctx;
-    std::string error;
   };
   std::shared_ptr<lazy_client_tls> tls_client = std::make_shared<lazy_client_tls>();
 
@@ -131,8 +130,9 @@ link_dialer http_server::dialer() {
       std::call_once(tls->once, [&] {
         try {
           tls->ctx = make_client_tls(tls->files);
-        } catch (const std::exception& e) {
-          tls->error = e.what();
+        } catch (const std::exception&) {
+          // No context: the dial reports that. A named --tls-ca was
+          // checked at start, so only the system store can fail here.
         }
       });
       client = tls->ctx;

@@ -140,7 +140,7 @@ void sse_session<Stream>::on_subscribed(uint64_t id) {
   if (last_event_id_) {
     // An id from another database (larger than any here) replays nothing.
     auto last = ctx_->db->last_seq();
-    replay_from_ = floor_seq_ = std::min(*last_event_id_, last);
+    replay_from_ = std::min(*last_event_id_, last);
     replay_to_ = last;
     replaying_ = replay_from_ < replay_to_;
   }
@@ -163,7 +163,7 @@ void sse_session<Stream>::replay_chunk() {
         break;
       if (is_under(r.u.path, prefix_))
         enqueue(event_text(r.u, r.seq));
-      replay_from_ = floor_seq_ = r.seq;
+      replay_from_ = r.seq;
     }
     // A chunk may end early at its byte bound: only an empty one (or
     // reaching the end) means the backlog is done.
@@ -172,7 +172,7 @@ void sse_session<Stream>::replay_chunk() {
   }
   if (!replaying_) {
     for (auto& [seq, text] : early_)
-      if (seq > floor_seq_)
+      if (seq > replay_from_)
         enqueue(std::move(text));
     early_.clear();
   }
@@ -188,7 +188,7 @@ void sse_session<Stream>::on_event(uint64_t seq, std::string text) {
       close(); // live events pile up faster than the replay drains
     return;
   }
-  if (seq > floor_seq_)
+  if (seq > replay_from_)
     enqueue(std::move(text));
 }
 

@@ -55,9 +55,8 @@ private:
   uint64_t subscription_id_ = 0;
   std::string prefix_;
   std::optional<uint64_t> last_event_id_;
-  uint64_t floor_seq_ = 0; // events at or below this were sent by replay
   bool replaying_ = false;
-  uint64_t replay_from_ = 0;
+  uint64_t replay_from_ = 0; // events at or below this were sent by replay
   uint64_t replay_to_ = 0; // the last seq when the replay began
   // Live events that arrived before the subscription was confirmed or
   // while the replay runs.

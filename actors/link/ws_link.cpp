@@ -1,6 +1,5 @@
 #include "actors/link/ws_link.hpp"
 
-#include "actors/http/io_hold.hpp"
 #include "protocol/wire.hpp"
 
 #include <boost/asio/dispatch.hpp>

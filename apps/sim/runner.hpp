@@ -35,10 +35,6 @@ public:
   /// Runs one step; the report says whether it held.
   step_report run(const step& s);
 
-  const scenario& plan() const {
-    return sc_;
-  }
-
 private:
   struct node {
     server_options options;

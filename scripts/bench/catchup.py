@@ -18,11 +18,6 @@ def wait_entries(node, n, deadline=600):
                        what=f"{n} entries")
 
 
-def linked(node, n):
-    harness.wait_until(lambda: sum(1 for p in json.loads(node.request("GET", "/peers")[2])
-                                   if p.get("connected")) >= n, 60, what="links up")
-
-
 def record_bytes(node, paths):
     """Size of the missed records as the node serves them (path, value, timestamp, origin)."""
     total = 0
