@@ -4,10 +4,10 @@
 // actor of its own subscribed to a prefix, receiving typed change messages. The public header is all it
 // includes from p2psync.
 #include "actors/p2p_server.hpp"
+#include "apps/example_support.hpp"
 
 #include <caf/all.hpp>
 
-#include <filesystem>
 #include <iostream>
 
 namespace {
@@ -32,15 +32,14 @@ order_watcher(p2p::subscriber_actor::pointer self, caf::actor main_actor) {
 } // namespace
 
 int main() {
-  auto db = std::filesystem::temp_directory_path() / "p2psync-embed-example";
-  std::filesystem::remove_all(db);
+  p2p::examples::temp_root root; // a db of its own, even beside another run
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   int rc = 0;
   {
     p2p::server_options opts;
     opts.port = 0;
-    opts.db_path = db.string();
+    opts.db_path = root.db("db");
     p2p::P2PServer node(sys, opts); // joins the application's actor system
     node.start();
     std::cout << "node " << node.server_id() << " on port " << node.port()
@@ -102,6 +101,5 @@ int main() {
     self->send_exit(watcher, caf::exit_reason::user_shutdown);
     node.close();
   }
-  std::filesystem::remove_all(db);
   return rc;
 }

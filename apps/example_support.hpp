@@ -1,6 +1,7 @@
 #pragma once
-// Small helpers shared by the example programs: temp databases and waiting
-// on a condition with a deadline (instead of the seed's fixed timeouts).
+// Small helpers shared by the example programs, the simulator and the unit
+// tests: temp databases and waiting on a condition with a deadline
+// (instead of the seed's fixed timeouts).
 #include <chrono>
 #include <filesystem>
 #include <random>
@@ -12,12 +13,14 @@ namespace p2p::examples {
 /// A fresh directory under /tmp, removed when this goes out of scope.
 struct temp_root {
   std::filesystem::path path;
-  temp_root() {
+  explicit temp_root(const std::string& prefix = "p2psync-example-") {
     std::random_device rd;
     path = std::filesystem::temp_directory_path()
-           / ("p2psync-example-" + std::to_string(rd()));
+           / (prefix + std::to_string(rd()) + std::to_string(rd()));
     std::filesystem::create_directories(path);
   }
+  temp_root(const temp_root&) = delete;
+  temp_root& operator=(const temp_root&) = delete;
   ~temp_root() {
     std::error_code ec;
     std::filesystem::remove_all(path, ec);
@@ -27,15 +30,16 @@ struct temp_root {
   }
 };
 
-/// Polls `ready` until it is true or `deadline` passes.
+/// Polls `ready` every `poll` until it is true or `deadline` passes.
 template <class Pred>
 bool wait_until(Pred ready,
-                std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
+                std::chrono::milliseconds deadline = std::chrono::seconds(10),
+                std::chrono::milliseconds poll = std::chrono::milliseconds(5)) {
   auto end = std::chrono::steady_clock::now() + deadline;
   while (!ready()) {
     if (std::chrono::steady_clock::now() > end)
       return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(poll);
   }
   return true;
 }

@@ -1,5 +1,7 @@
 #include "apps/sim/runner.hpp"
 
+#include "apps/example_support.hpp"
+
 #include <caf/all.hpp>
 
 #include <chrono>
@@ -19,13 +21,8 @@ struct step_failed : std::runtime_error {
 
 template <class Pred>
 bool wait_until(Pred ready, int64_t deadline_ms) {
-  auto end = clock_type::now() + std::chrono::milliseconds(deadline_ms);
-  while (!ready()) {
-    if (clock_type::now() > end)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
+  return examples::wait_until(ready, std::chrono::milliseconds(deadline_ms),
+                              std::chrono::milliseconds(20));
 }
 
 std::string url_of(const P2PServer& s) {
