@@ -86,7 +86,7 @@ void database::open_as_owner(std::size_t initial_map_size) {
   if (!t.get(meta_, node_id_key, existing))
     t.put(meta_, node_id_key, random_hex_id());
   // Still marked open: the last run ended without closing. Commits of
-  // peers' updates skip the meta page flush (see try_apply), so an OS crash
+  // peers' updates skip the meta page flush (see apply), so an OS crash
   // may have undone some that peers already counted in their checkpoints;
   // a new epoch makes them ask afresh (by sketch, so it stays cheap).
   if (!t.get(meta_, epoch_key, existing) || t.get(meta_, open_key, existing))
@@ -139,15 +139,38 @@ uint64_t database::checkpoint(std::string_view peer_epoch) const {
   return read_u64(r.txn, checkpoints_, peer_epoch);
 }
 
-std::vector<uint64_t> database::apply(const std::vector<update>& updates) {
-  return apply(std::vector<write_batch>{write_batch{updates, {}, {}, 0}})[0];
+std::vector<uint64_t> database::apply(std::vector<update> updates) {
+  std::vector<write_batch> one;
+  one.push_back(write_batch{std::move(updates), {}, {}, 0});
+  return apply(one)[0];
 }
 
 std::vector<std::vector<uint64_t>>
 database::apply(const std::vector<write_batch>& batches) {
+  // A local write is acknowledged to its caller: it gets both flushes. A
+  // transaction of peers' updates only skips the meta page's flush: an OS
+  // crash may then undo it (never corrupt the db); its changes come again,
+  // as the checkpoint that covers them is undone with them, and the epoch
+  // moves at the next open (see the constructor).
+  bool all_remote = std::all_of(batches.begin(), batches.end(),
+                                [](const write_batch& b) {
+                                  return !b.from.empty();
+                                });
+  std::vector<std::vector<uint64_t>> result;
+  write([&](lmdb::txn& t) { result = apply_in(t, batches); }, !all_remote);
+  return result;
+}
+
+void database::write(const std::function<void(lmdb::txn&)>& body,
+                     bool flush_meta) {
   while (true) {
     try {
-      return try_apply(batches);
+      lmdb::txn t(*env_, false);
+      body(t);
+      lmdb::check(mdb_env_set_flags(env_->get(), MDB_NOMETASYNC, !flush_meta),
+                  "mdb_env_set_flags");
+      t.commit();
+      return;
     } catch (const lmdb::error& e) {
       if (e.code() != MDB_MAP_FULL)
         throw;
@@ -157,10 +180,9 @@ database::apply(const std::vector<write_batch>& batches) {
 }
 
 std::vector<std::vector<uint64_t>>
-database::try_apply(const std::vector<write_batch>& batches) {
+database::apply_in(lmdb::txn& t, const std::vector<write_batch>& batches) {
   std::vector<std::vector<uint64_t>> result;
   result.reserve(batches.size());
-  lmdb::txn t(*env_, false);
   uint64_t seq = 0;
   {
     lmdb::cursor c(t, changes_);
@@ -204,18 +226,6 @@ database::try_apply(const std::vector<write_batch>& batches) {
   }
   write_u64(t, meta_, max_time_key, max_time);
   write_u64(t, meta_, live_key, live);
-  // A local write is acknowledged to its caller: it gets both flushes. A
-  // transaction of peers' updates only skips the meta page's flush: an OS
-  // crash may then undo it (never corrupt the db); its changes come again,
-  // as the checkpoint that covers them is undone with them, and the epoch
-  // moves at the next open (see the constructor).
-  bool all_remote = std::all_of(batches.begin(), batches.end(),
-                                [](const write_batch& b) {
-                                  return !b.from.empty();
-                                });
-  lmdb::check(mdb_env_set_flags(env_->get(), MDB_NOMETASYNC, all_remote),
-              "mdb_env_set_flags");
-  t.commit();
   return result;
 }
 

@@ -76,7 +76,7 @@ public:
   std::vector<std::vector<uint64_t>>
   apply(const std::vector<write_batch>& batches);
   /// Local updates, one batch.
-  std::vector<uint64_t> apply(const std::vector<update>& updates);
+  std::vector<uint64_t> apply(std::vector<update> updates);
 
   /// The peer's change seq applied through here (0: none).
   uint64_t checkpoint(std::string_view peer_epoch) const;
@@ -133,12 +133,16 @@ public:
 private:
   struct reader;
   void open_as_owner(std::size_t initial_map_size);
+  /// The body of apply, inside `t`.
   std::vector<std::vector<uint64_t>>
-  try_apply(const std::vector<write_batch>& batches);
+  apply_in(lmdb::txn& t, const std::vector<write_batch>& batches);
   void grow_map();
   /// Runs `body` in a write transaction and commits, growing the map and
-  /// starting again when it fills up.
-  void write(const std::function<void(lmdb::txn&)>& body);
+  /// starting again when it fills up. `flush_meta` false skips the meta
+  /// page's flush (for peers' updates only, see apply).
+  void write(const std::function<void(lmdb::txn&)>& body,
+             bool flush_meta = true);
+  void indexes_changed(lmdb::txn& t);
   /// The index definitions, reloaded when another transaction changed them.
   const std::vector<index_def>& index_defs(const lmdb::txn& t);
 

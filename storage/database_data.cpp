@@ -1,8 +1,14 @@
 // The database's data features: field indexes (kept in the write
-// transaction, see try_apply), schemas and queries.
+// transaction, see apply_in), schemas and queries.
 #include "storage/database_internal.hpp"
 
 namespace p2p {
+
+// Every writer reloads its cached definitions (index_defs) after this.
+void database::indexes_changed(lmdb::txn& t) {
+  write_u64(t, meta_, index_generation_key,
+            read_u64(t, meta_, index_generation_key) + 1);
+}
 
 const std::vector<index_def>& database::index_defs(const lmdb::txn& t) {
   auto generation = read_u64(t, meta_, index_generation_key);
@@ -13,28 +19,12 @@ const std::vector<index_def>& database::index_defs(const lmdb::txn& t) {
   return index_defs_;
 }
 
-void database::write(const std::function<void(lmdb::txn&)>& body) {
-  while (true) {
-    try {
-      lmdb::txn t(*env_, false);
-      body(t);
-      t.commit();
-      return;
-    } catch (const lmdb::error& e) {
-      if (e.code() != MDB_MAP_FULL)
-        throw;
-      grow_map();
-    }
-  }
-}
-
 std::pair<index_def, uint64_t>
 database::create_index(const std::string& prefix, const std::string& field) {
   std::pair<index_def, uint64_t> out;
   write([&](lmdb::txn& t) {
     out = indexes_.create(t, records_, prefix, field);
-    write_u64(t, meta_, index_generation_key,
-              read_u64(t, meta_, index_generation_key) + 1);
+    indexes_changed(t);
   });
   return out;
 }
@@ -43,8 +33,7 @@ bool database::drop_index(const std::string& prefix, const std::string& field) {
   bool dropped = false;
   write([&](lmdb::txn& t) {
     dropped = indexes_.drop(t, prefix, field);
-    write_u64(t, meta_, index_generation_key,
-              read_u64(t, meta_, index_generation_key) + 1);
+    indexes_changed(t);
   });
   return dropped;
 }
