@@ -59,16 +59,6 @@ caf::result<index_def, uint64_t> add_index(router_self self,
                                            std::string field) {
   if (auto err = index_spec_error(prefix, field))
     return err;
-  // Every write under an index's prefix pays for it in the write
-  // transaction: keep the count sane.
-  constexpr std::size_t max_indexes = 64;
-  auto defs = self->state.db->indexes();
-  bool exists = std::any_of(defs.begin(), defs.end(), [&](const index_def& d) {
-    return d.prefix == prefix && d.field == field;
-  });
-  if (!exists && defs.size() >= max_indexes)
-    return make_error(p2p_errc::invalid_value,
-                      "a node keeps at most 64 indexes; drop one first");
   return self->delegate(self->state.store, add_index_atom::value,
                         std::move(prefix), std::move(field));
 }

@@ -70,6 +70,8 @@ store_impl(store_actor::stateful_pointer<store_state> self,
       try {
         auto [def, built] = self->state.db->create_index(prefix, field);
         return {std::move(def), built};
+      } catch (const too_many_indexes& e) {
+        return make_error(p2p_errc::invalid_value, e.what());
       } catch (const std::exception& e) {
         return make_error(p2p_errc::storage_failure, e.what());
       }

@@ -100,6 +100,10 @@ std::pair<index_def, uint64_t> index_store::create(lmdb::txn& t,
       return {d, 0};
     next_id = std::max(next_id, d.id + 1);
   }
+  // Checked here, inside the write transaction, so that two creations at
+  // once cannot both pass.
+  if (defs.size() >= max_indexes)
+    throw too_many_indexes();
   index_def def{next_id, prefix, field};
   boost::json::object desc;
   desc["prefix"] = prefix;

@@ -7,6 +7,7 @@
 // An entry whose field is missing, an object or an array has no index entry.
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -17,6 +18,17 @@ namespace p2p {
 namespace lmdb {
 class txn;
 }
+
+/// Every write under an index's prefix pays for it in the write
+/// transaction: a node keeps at most this many.
+constexpr std::size_t max_indexes = 64;
+
+/// Thrown by index_store::create past max_indexes.
+struct too_many_indexes : std::runtime_error {
+  too_many_indexes()
+    : std::runtime_error("a node keeps at most 64 indexes; drop one first") {
+  }
+};
 
 struct index_def {
   uint32_t id = 0;
@@ -32,7 +44,8 @@ public:
   std::vector<index_def> load(const lmdb::txn& t) const;
 
   /// The index on (prefix, field), built from `records` if it is new; the
-  /// second member counts the entries built (0 when it existed).
+  /// second member counts the entries built (0 when it existed). Throws
+  /// too_many_indexes for a new one past max_indexes.
   std::pair<index_def, uint64_t> create(lmdb::txn& t, unsigned records,
                                         const std::string& prefix,
                                         const std::string& field);
