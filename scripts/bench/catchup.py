@@ -5,6 +5,7 @@ Usage: python3 catchup.py NODE_CMD [--sizes 1000,100000] [--missed 100]"""
 import argparse, json, os, sys, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from memory import PeakSampler, anon_mb  # noqa: E402
 import sync  # noqa: E402  (also puts tests/blackbox on the path)
 import harness  # noqa: E402
 
@@ -66,30 +67,6 @@ def run(size, missed):
             n.cleanup()
 
 
-def anon_mb(node):
-    """Anonymous (heap) memory: RSS without LMDB's file-backed map pages."""
-    with open(f"/proc/{node.proc.pid}/status") as f:
-        for line in f:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1]) / 1024
-    return 0
-
-
-class PeakSampler(threading.Thread):
-    def __init__(self, nodes):
-        super().__init__(daemon=True)
-        self.nodes, self.peak, self.stop = nodes, [0.0] * len(nodes), threading.Event()
-
-    def run(self):
-        while not self.stop.is_set():
-            for i, n in enumerate(self.nodes):
-                try:
-                    self.peak[i] = max(self.peak[i], anon_mb(n))
-                except OSError:
-                    pass
-            time.sleep(0.01)
-
-
 def new_node_time(size):
     """A new node joins a node holding `size` entries while that node keeps taking writes."""
     a = harness.Node("a")
@@ -115,8 +92,7 @@ def new_node_time(size):
         took = time.monotonic() - t0
         stop.set()
         t.join()
-        sampler.stop.set()
-        sampler.join()
+        sampler.finish()
         harness.wait_until(lambda: count(n, "live/") == len(live), 60, what="live writes")
         return (took, metric(n, "p2p_link_bytes_received_total"), len(live),
                 rss_before, sampler.peak[0], sampler.peak[1])

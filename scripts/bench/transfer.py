@@ -1,40 +1,14 @@
 """bench-transfer: a streamed POST /import of N entries (1,000,000 by default) into a running
 node, then a streamed GET /export of all of them, then `p2p-node export` of the same db;
 reports times, throughput and the node's peak anonymous memory (RssAnon: heap, not the LMDB
-map), sampled every 20 ms, to show that memory stays bounded by a page, not by the store.
+map), sampled every 10 ms, to show that memory stays bounded by a page, not by the store.
 Usage: python3 transfer.py NODE_CMD [--entries 1000000]"""
-import argparse, hashlib, http.client, json, os, shlex, subprocess, sys, threading, time
+import argparse, hashlib, http.client, json, os, shlex, subprocess, sys, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "tests", "blackbox"))
 import harness  # noqa: E402
-
-
-def rss_anon_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1])
-    return 0
-
-
-class PeakSampler(threading.Thread):
-    def __init__(self, pid):
-        super().__init__(daemon=True)
-        self.pid, self.peak, self.running = pid, 0, True
-
-    def run(self):
-        while self.running:
-            try:
-                self.peak = max(self.peak, rss_anon_kb(self.pid))
-            except OSError:
-                return
-            time.sleep(0.02)
-
-    def stop(self):
-        self.running = False
-        self.join()
-        return self.peak
+from memory import PeakSampler, anon_mb  # noqa: E402
 
 
 def entry_lines(n):
@@ -58,9 +32,8 @@ def main():
     n = args.entries
     node = harness.Node("transfer-bench")
     try:
-        pid = node.proc.pid
-        idle = rss_anon_kb(pid)
-        sampler = PeakSampler(pid)
+        idle = anon_mb(node)
+        sampler = PeakSampler([node])
         sampler.start()
         t0 = time.perf_counter()
         conn = http.client.HTTPConnection(node.host, node.port, timeout=3600)
@@ -68,10 +41,10 @@ def main():
         res = conn.getresponse()
         body = json.loads(res.read())
         import_s = time.perf_counter() - t0
-        import_peak = sampler.stop()
+        (import_peak,) = sampler.finish()
         assert res.status == 200 and body == {"lines": n, "applied": n}, body
 
-        sampler = PeakSampler(pid)
+        sampler = PeakSampler([node])
         sampler.start()
         t0 = time.perf_counter()
         conn.close()
@@ -84,7 +57,7 @@ def main():
             lines += chunk.count(b"\n")
             size += len(chunk)
         export_s = time.perf_counter() - t0
-        export_peak = sampler.stop()
+        (export_peak,) = sampler.finish()
         assert res.status == 200 and lines == n, (res.status, lines)
 
         t0 = time.perf_counter()
@@ -92,11 +65,11 @@ def main():
                              stdout=subprocess.PIPE, check=True)
         cli_s = time.perf_counter() - t0
         same = hashlib.sha256(cli.stdout).hexdigest() == digest.hexdigest()
-        print(f"entries: {n:,}; node RssAnon idle {idle / 1024:.1f} MB")
+        print(f"entries: {n:,}; node RssAnon idle {idle:.1f} MB")
         print(f"POST /import  {import_s:6.2f} s  {n / import_s:10,.0f} entries/s  "
-              f"peak RssAnon {import_peak / 1024:6.1f} MB")
+              f"peak RssAnon {import_peak:6.1f} MB")
         print(f"GET /export   {export_s:6.2f} s  {n / export_s:10,.0f} entries/s  "
-              f"peak RssAnon {export_peak / 1024:6.1f} MB  ({size / 1e6:.0f} MB of NDJSON)")
+              f"peak RssAnon {export_peak:6.1f} MB  ({size / 1e6:.0f} MB of NDJSON)")
         print(f"p2p-node export (CLI, beside the running node) {cli_s:.2f} s; "
               f"same bytes as GET /export: {same}")
         assert same

@@ -1,10 +1,11 @@
 """Field indexes (/indexes, --index): they follow overwrites, deletes, imports, replication
 and restarts, so an indexed query keeps answering what a scan and a Python model answer; at
 most 64 per node."""
-import json, random, re, subprocess, unittest
+import json, random, unittest
 
 from cluster import ClusterTestCase, as_map, parallel, put_many, wait_converged
-from harness import WORK, NodeTestCase, call, launcher, now_ms
+from harness import WORK, NodeTestCase, call, now_ms
+from transfer_helpers import cli, lines_of
 from query_model import QueryAssertions, list_indexes, model_query, order_key, paths, post_index, query_all, resolve
 
 
@@ -145,8 +146,7 @@ class ImportKeepsIndexTest(NodeTestCase, QueryAssertions):
                 store.pop(path, None)
             else:
                 store[path] = value
-        r = subprocess.run(launcher() + ["import", "--db", node.db], input="".join(json.dumps(l) + "\n" for l in lines).encode(),
-                           cwd=WORK, capture_output=True, timeout=60)
+        r = cli("import", "--db", node.db, stdin=lines_of(lines), timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
         node.restart()
         for cond in ({"eq": 1}, {"gte": 0}, {"gte": ""}, {"eq": None}, {"eq": True}, {"lt": 5}):
@@ -198,8 +198,7 @@ class IndexRestartTest(NodeTestCase, QueryAssertions):
     def test_bad_index_flag_stops_the_launcher(self):
         for spec in ("nocolon", "x/:role", "x/:/a~", "x\u0001/:/a"):
             with self.subTest(spec=spec):
-                r = subprocess.run(launcher() + ["--port", "0", "--db", f"{WORK}/badindex", "--index", spec],
-                                   cwd=WORK, capture_output=True, timeout=20)
+                r = cli("--port", "0", "--db", f"{WORK}/badindex", "--index", spec, timeout=20)
                 self.assertNotEqual(r.returncode, 0, r.stderr)
                 self.assertNotIn(b"listening", r.stdout)
 
