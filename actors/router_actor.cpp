@@ -67,22 +67,29 @@ caf::expected<update> make_local(self_ptr self, bool is_delete,
   return update{std::move(path), std::move(value), st.clock.now(), st.node_id};
 }
 
+/// Checks and stamps a local write, then applies it; `done` gets the
+/// update once durable, or the error.
+void submit_local(self_ptr self, bool is_delete, std::string path,
+                  const std::string& json, write_done done) {
+  auto u = make_local(self, is_delete, std::move(path), json);
+  if (!u)
+    done(std::move(u));
+  else
+    write_local(self, std::move(*u), std::move(done));
+}
+
 /// The typed API's put and delete: the same, answered through a promise.
 caf::typed_response_promise<update>
 write_for_promise(self_ptr self, bool is_delete, std::string path,
                   const std::string& json) {
   auto rp = self->make_response_promise<update>();
-  auto deliver = [rp](caf::expected<update> result) mutable {
-    if (result)
-      rp.deliver(std::move(*result));
-    else
-      rp.deliver(result.error());
-  };
-  auto u = make_local(self, is_delete, std::move(path), json);
-  if (!u)
-    deliver(std::move(u));
-  else
-    write_local(self, std::move(*u), std::move(deliver));
+  submit_local(self, is_delete, std::move(path), json,
+               [rp](caf::expected<update> result) mutable {
+                 if (result)
+                   rp.deliver(std::move(*result));
+                 else
+                   rp.deliver(result.error());
+               });
   return rp;
 }
 
@@ -170,11 +177,8 @@ router_actor::behavior_type router_impl(self_ptr self, router_deps deps) {
       return write_for_promise(self, true, std::move(path), {});
     },
     [self](write_command& cmd) {
-      auto u = make_local(self, cmd.is_delete, std::move(cmd.path), cmd.json);
-      if (!u)
-        cmd.done(std::move(u));
-      else
-        write_local(self, std::move(*u), std::move(cmd.done));
+      submit_local(self, cmd.is_delete, std::move(cmd.path), cmd.json,
+                   std::move(cmd.done));
     },
     [self](get_atom, const std::string& path) -> caf::result<update> {
       if (auto err = path_error(path); !err.empty())

@@ -172,10 +172,8 @@ private:
 
   bool count(std::string_view key, const json::value& v,
              std::optional<std::uint64_t>& out) {
-    if (v.is_uint64())
-      out = v.get_uint64();
-    else if (v.is_int64() && v.get_int64() >= 0)
-      out = static_cast<std::uint64_t>(v.get_int64());
+    if (auto whole = json_u64(v))
+      out = whole;
     else if (v.is_double() && v.get_double() >= 0 &&
              schema_detail::is_integer(v))
       out = v.get_double() >= 0x1p64 ? std::numeric_limits<std::uint64_t>::max()
