@@ -41,9 +41,32 @@ std::optional<update> read_live(const database& db, const node_hooks& hooks,
 
 std::vector<update> read_scan(const database& db, const node_hooks& hooks,
                               std::string_view prefix, std::size_t limit) {
-  auto entries = db.scan(prefix, limit);
-  filter_reads(hooks, entries);
-  return entries;
+  if (!hooks.on_read || limit == 0) {
+    auto entries = db.scan(prefix, limit);
+    filter_reads(hooks, entries);
+    return entries;
+  }
+  // The hook may hide entries, so `limit` entries read can show fewer:
+  // read on, a page at a time, until `limit` are visible or the prefix
+  // ends. The work is bounded as a scan without a limit is, by the entries
+  // under the prefix (never more); memory by the answer plus one page.
+  constexpr std::size_t min_page = 64, max_page = 1024;
+  std::vector<update> out;
+  std::string after;
+  while (out.size() < limit) {
+    auto want = std::clamp(limit - out.size(), min_page, max_page);
+    auto page = db.scan(prefix, want, false, after);
+    if (page.empty())
+      break;
+    after = page.back().path;
+    bool last = page.size() < want; // the prefix ended within this page
+    for (auto& u : page)
+      if (out.size() < limit && filter_read(hooks, u))
+        out.push_back(std::move(u));
+    if (last)
+      break;
+  }
+  return out;
 }
 
 void filter_reads(const node_hooks& hooks, std::vector<update>& entries) {

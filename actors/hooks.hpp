@@ -47,7 +47,7 @@ std::optional<update> read_live(const database& db, const node_hooks& hooks,
                                 std::string_view path);
 
 /// Live entries under `prefix` in path order (limit 0: all), as readers
-/// may see them.
+/// may see them: `limit` visible ones whenever the prefix holds that many.
 std::vector<update> read_scan(const database& db, const node_hooks& hooks,
                               std::string_view prefix, std::size_t limit);
 

@@ -48,39 +48,59 @@ P2PServer::~P2PServer() {
   close();
 }
 
+running_parts P2PServer::impl::parts_or_none() const {
+  std::lock_guard<std::mutex> guard(parts_mtx);
+  return {db, router, hooks, callbacks};
+}
+
+running_parts P2PServer::impl::parts() const {
+  auto p = parts_or_none();
+  if (!p.db || !p.router)
+    throw p2p_error("the server is not running (not started, or closed)");
+  return p;
+}
+
 void P2PServer::start() {
   auto& d = *impl_;
+  std::lock_guard<std::mutex> life(d.lifecycle_mtx);
   if (d.running)
     return;
   if (!d.options.id.empty() && !wire::is_hex_id(d.options.id))
     throw p2p_error("id must be 1 to 64 hex digits");
+  std::shared_ptr<database> db;
   try {
-    d.db = std::make_shared<database>(d.options.db_path);
-    if (!d.options.id.empty() && d.db->node_id() != d.options.id)
-      d.db->set_node_id(d.options.id);
+    db = std::make_shared<database>(d.options.db_path);
+    if (!d.options.id.empty() && db->node_id() != d.options.id)
+      db->set_node_id(d.options.id);
   } catch (const std::exception& e) {
     throw p2p_error("cannot open database at " + d.options.db_path + ": "
                     + e.what());
   }
-  d.id = d.db->node_id();
+  d.id = db->node_id();
   auto& sys = *d.system;
-  d.store = sys.spawn<caf::detached>(store_impl, d.db, &d.metrics);
+  d.store = sys.spawn<caf::detached>(store_impl, db, &d.metrics);
   d.subscriptions = sys.spawn(subscriptions_impl, &d.metrics.subscribers);
   auto hooks = std::make_shared<const node_hooks>(d.options.hooks);
-  d.hooks = hooks;
-  d.router = sys.spawn(router_impl, router_deps{d.db, d.store, d.subscriptions,
-                                                &d.metrics, hooks});
+  auto router = sys.spawn(router_impl, router_deps{db, d.store, d.subscriptions,
+                                                   &d.metrics, hooks});
+  {
+    std::lock_guard<std::mutex> guard(d.parts_mtx);
+    d.db = db;
+    d.hooks = hooks;
+    d.router = router;
+    d.callbacks = std::make_shared<callback_subscriptions>(router);
+  }
+  d.running = true; // from here on, a failure tears down what started
   try {
     d.apply_start_settings();
   } catch (const p2p_error&) {
-    d.running = true; // so close() tears down what started
-    close();
+    d.tear_down(caf::exit_reason::user_shutdown);
     throw;
   }
   auto ctx = std::make_shared<api_context>();
   ctx->system = &sys;
-  ctx->router = d.router;
-  ctx->db = d.db;
+  ctx->router = router;
+  ctx->db = db;
   ctx->metrics = &d.metrics;
   ctx->node_id = d.id;
   ctx->limits.body_bytes = d.options.body_limit;
@@ -96,24 +116,23 @@ void P2PServer::start() {
     d.port = d.http->listen(d.options.host, d.options.port);
   } catch (const std::exception& e) {
     ctx.reset(); // it shares the db, which close() waits to be released
-    d.running = true; // so close() tears down what started
-    close();
+    db.reset();
+    d.tear_down(caf::exit_reason::user_shutdown);
     throw p2p_error(e.what());
   }
   peer_deps peers;
-  peers.db = d.db;
-  peers.router = d.router;
+  peers.db = db;
+  peers.router = router;
   peers.table = d.links;
   peers.metrics = &d.metrics;
   peers.node_id = d.id;
-  peers.epoch = d.db->epoch();
+  peers.epoch = db->epoch();
   d.bridge = sys.spawn(bridge_impl, peers, d.http->dialer(), d.options.secret);
   ctx->bridge = d.bridge;
   peers.bridge = d.bridge;
   d.http->start(d.options.io_threads);
   for (const auto& url : d.options.peers)
     d.outbound_peers.push_back(sys.spawn(outbound_peer_impl, peers, url));
-  d.running = true;
 }
 
 update P2PServer::put(const std::string& path, const std::string& json) {
@@ -121,9 +140,10 @@ update P2PServer::put(const std::string& path, const std::string& json) {
 }
 
 std::optional<std::string> P2PServer::get(const std::string& path) {
+  auto p = impl_->parts();
   if (auto err = path_error(path); !err.empty())
     throw p2p_error(err);
-  auto u = read_live(*impl_->db, *impl_->hooks, path);
+  auto u = read_live(*p.db, *p.hooks, path);
   if (!u)
     return std::nullopt;
   return std::move(u->value);
@@ -142,6 +162,7 @@ unsubscribe_fn P2PServer::subscribe(
   const std::string& prefix,
   std::function<void(const std::string&, const std::string&)> callback) {
   auto& d = *impl_;
+  auto callbacks = d.parts().callbacks;
   auto who = d.system->spawn(call_back, std::move(callback));
   uint64_t id;
   try {
@@ -150,19 +171,28 @@ unsubscribe_fn P2PServer::subscribe(
     caf::anon_send_exit(who, caf::exit_reason::user_shutdown);
     throw;
   }
-  d.callback_subscribers.push_back(who);
-  auto router = d.router;
-  return [router, id, who] {
-    caf::anon_send(router, unsubscribe_atom::value, id);
+  if (!callbacks->add(id, who)) { // closed meanwhile
     caf::anon_send_exit(who, caf::exit_reason::user_shutdown);
-  };
+    throw p2p_error("the server is not running (not started, or closed)");
+  }
+  // A callback that throws ends its actor: forget it then, too. Attached
+  // after add(), as it runs at once when the actor has already ended.
+  who->attach_functor([weak = std::weak_ptr<callback_subscriptions>(callbacks),
+                       id] {
+    if (auto alive = weak.lock())
+      alive->forget(id);
+  });
+  // Holds no actor handle: calling it after close() (or after the server
+  // is gone) does nothing.
+  return [callbacks, id] { callbacks->cancel(id); };
 }
 
 std::vector<update> P2PServer::scan(const std::string& prefix,
                                     std::size_t limit) {
+  auto p = impl_->parts();
   if (auto err = prefix_error(prefix); !err.empty())
     throw p2p_error(err);
-  return read_scan(*impl_->db, *impl_->hooks, prefix, limit);
+  return read_scan(*p.db, *p.hooks, prefix, limit);
 }
 
 void P2PServer::close() {
@@ -174,10 +204,29 @@ void P2PServer::crash() {
 }
 
 void P2PServer::impl::shut_down(caf::exit_reason links_reason) {
+  std::lock_guard<std::mutex> life(lifecycle_mtx);
+  tear_down(links_reason);
+}
+
+void P2PServer::impl::tear_down(caf::exit_reason links_reason) {
   auto& d = *this;
   if (!d.running)
     return;
   d.running = false;
+  // Calls from here on fail with p2p_error; those under way hold what they
+  // copied (the db stays open until they let go, waited for below).
+  std::shared_ptr<database> db;
+  router_actor router;
+  std::shared_ptr<callback_subscriptions> callbacks;
+  {
+    std::lock_guard<std::mutex> guard(d.parts_mtx);
+    db = std::move(d.db);
+    router = std::move(d.router);
+    callbacks = std::move(d.callbacks);
+    d.db = nullptr;
+    d.router = nullptr;
+  }
+  callbacks->close();
   // With `kill` the bridge cannot say goodbye: its links just drop when
   // the I/O context goes away below.
   for (auto& p : d.outbound_peers)
@@ -188,11 +237,8 @@ void P2PServer::impl::shut_down(caf::exit_reason links_reason) {
     d.http->stop();
   // The store first: it commits what is queued and answers the router.
   d.stop_actor(d.store);
-  d.stop_actor(d.router);
+  d.stop_actor(router);
   d.stop_actor(d.subscriptions);
-  for (auto& who : d.callback_subscribers)
-    caf::anon_send_exit(who, caf::exit_reason::user_shutdown);
-  d.callback_subscribers.clear();
   d.http.reset();
   if (d.own_system)
     d.own_system->await_all_actors_done();
@@ -200,15 +246,15 @@ void P2PServer::impl::shut_down(caf::exit_reason links_reason) {
   // not have one environment open twice in a process, so a restart in the
   // same process waits for them.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (d.db.use_count() > 1 && std::chrono::steady_clock::now() < deadline)
+  while (db.use_count() > 1 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  d.db.reset();
 }
 
 void P2PServer::block_links(const std::vector<std::string>& node_ids) {
   auto& d = *impl_;
+  std::lock_guard<std::mutex> life(d.lifecycle_mtx);
   if (!d.running)
-    return;
+    throw p2p_error("the server is not running (not started, or closed)");
   caf::anon_send(d.bridge, block_atom::value, node_ids);
   if (node_ids.empty())
     for (auto& p : d.outbound_peers)
@@ -218,7 +264,11 @@ void P2PServer::block_links(const std::vector<std::string>& node_ids) {
 node_stats P2PServer::stats() const {
   auto& d = *impl_;
   node_stats s;
-  s.entries = d.db ? d.db->live_entries() : 0;
+  auto p = d.parts_or_none();
+  if (p.db)
+    s.entries = p.db->live_entries();
+  if (p.callbacks)
+    s.callback_subscriptions = p.callbacks->size();
   s.writes = d.metrics.writes.load();
   s.commits = d.metrics.commits.load();
   s.updates_sent = d.metrics.updates_forwarded.load();
@@ -258,7 +308,7 @@ const std::string& P2PServer::db_path() const {
 }
 
 router_actor P2PServer::router() const {
-  return impl_->router;
+  return impl_->parts_or_none().router;
 }
 
 caf::actor_system& P2PServer::system() {

@@ -73,9 +73,13 @@ struct node_stats {
   uint64_t updates_received = 0;  // updates received from peers
   uint64_t link_bytes_sent = 0;
   uint64_t link_bytes_received = 0;
+  uint64_t callback_subscriptions = 0; // subscribe() callbacks still kept
 };
 
-/// Thrown by the blocking methods for a bad path or value, or a failure.
+/// Thrown by the blocking methods for a bad path or value, or a failure,
+/// and by every call that needs the node (put, get, del, subscribe, scan,
+/// query, the index, schema, import and export calls, block_links) before
+/// start() or after close().
 class p2p_error : public std::runtime_error {
 public:
   using std::runtime_error::runtime_error;
@@ -106,7 +110,9 @@ public:
   /// Writes a tombstone; false when there was nothing to delete.
   bool del(const std::string& path);
   /// Calls `callback(value, path)` for every change at or below `prefix`
-  /// (value is JSON text, "null" for a delete), on an actor thread.
+  /// (value is JSON text, "null" for a delete), on an actor thread. Any
+  /// thread may subscribe and unsubscribe; a callback that throws ends its
+  /// subscription.
   unsubscribe_fn subscribe(
     const std::string& prefix,
     std::function<void(const std::string& value, const std::string& path)>
@@ -136,7 +142,9 @@ public:
   void export_entries(const std::string& prefix,
                       const std::function<void(const update&)>& out,
                       bool with_tombstones = false) const;
-  /// Stops serving, closes the links and the db. Idempotent.
+  /// Stops serving, closes the links and the db. Idempotent; calls under
+  /// way on other threads finish (or fail with p2p_error), later ones
+  /// throw p2p_error. Unsubscribe functions then do nothing.
   void close();
   /// Like close(), but the links are cut without a goodbye (no WebSocket
   /// close), as when the process dies. What was acknowledged is on disk.
@@ -164,7 +172,8 @@ public:
   const char* scheme() const;
   const std::string& db_path() const;
 
-  /// For CAF applications: the node's typed interface.
+  /// For CAF applications: the node's typed interface (a null handle
+  /// before start() and after close()).
   router_actor router() const;
   caf::actor_system& system();
 

@@ -18,7 +18,8 @@ void P2PServer::impl::apply_start_settings() {
 query_result P2PServer::query(const field_query& q) {
   // A read: no actor round trip, and no long scan on the router's thread.
   auto& d = *impl_;
-  auto result = answer_query(*d.db, d.metrics, *d.hooks, q);
+  auto p = d.parts();
+  auto result = answer_query(*p.db, d.metrics, *p.hooks, q);
   if (!result)
     throw p2p_error(error_message(result.error()));
   return std::move(*result);
@@ -35,7 +36,7 @@ bool P2PServer::drop_index(const std::string& prefix,
 }
 
 std::vector<index_def> P2PServer::indexes() const {
-  return impl_->db->indexes();
+  return impl_->parts().db->indexes();
 }
 
 void P2PServer::set_schema(const std::string& prefix,
@@ -44,7 +45,7 @@ void P2PServer::set_schema(const std::string& prefix,
 }
 
 std::vector<std::pair<std::string, std::string>> P2PServer::schemas() const {
-  return impl_->db->schemas();
+  return impl_->parts().db->schemas();
 }
 
 uint64_t P2PServer::import_updates(std::vector<update> updates) {
@@ -54,12 +55,12 @@ uint64_t P2PServer::import_updates(std::vector<update> updates) {
 void P2PServer::export_entries(const std::string& prefix,
                                const std::function<void(const update&)>& out,
                                bool with_tombstones) const {
+  auto db = impl_->parts().db;
   if (auto err = prefix_error(prefix); !err.empty())
     throw p2p_error(err);
   std::string after;
-  for (auto page = impl_->db->export_page(prefix, with_tombstones, after);
-       !page.empty();
-       page = impl_->db->export_page(prefix, with_tombstones, after))
+  for (auto page = db->export_page(prefix, with_tombstones, after);
+       !page.empty(); page = db->export_page(prefix, with_tombstones, after))
     for (const auto& u : page)
       out(u);
 }

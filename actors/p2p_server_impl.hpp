@@ -2,6 +2,7 @@
 // The facade's insides, shared by its two source files (p2p_server.cpp:
 // lifecycle and the seed's calls; p2p_server_data.cpp: queries, indexes,
 // schemas, export and import).
+#include "actors/callback_subscriptions.hpp"
 #include "actors/http/http_server.hpp"
 #include "actors/link/link_table.hpp"
 #include "actors/metrics.hpp"
@@ -14,11 +15,22 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 namespace p2p {
 
 constexpr auto call_timeout = std::chrono::seconds(30);
+
+/// What a call on a running server uses, taken under the lock so that
+/// close() on another thread cannot pull it away mid-call (the db it holds
+/// stays open until the call lets go).
+struct running_parts {
+  std::shared_ptr<database> db;
+  router_actor router;
+  std::shared_ptr<const node_hooks> hooks;
+  std::shared_ptr<callback_subscriptions> callbacks;
+};
 
 struct P2PServer::impl {
   server_options options;
@@ -34,13 +46,23 @@ struct P2PServer::impl {
   bridge_actor bridge;
   std::vector<peer_actor> outbound_peers;
   std::shared_ptr<link_table> links = std::make_shared<link_table>();
-  std::vector<subscriber_actor> callback_subscribers;
+  std::shared_ptr<callback_subscriptions> callbacks;
   std::vector<custom_route> routes;
   std::unique_ptr<http_server> http;
   std::string id;
   uint16_t port = 0;
   bool running = false;
   std::shared_ptr<const node_hooks> hooks = std::make_shared<node_hooks>();
+  // start() and close() (and block_links, which uses what they tear down)
+  // run one at a time; `parts_mtx` guards db, router, hooks and callbacks,
+  // which every other call copies through parts().
+  std::mutex lifecycle_mtx;
+  mutable std::mutex parts_mtx;
+
+  /// What a call needs; throws p2p_error before start() and after close().
+  running_parts parts() const;
+  /// The same, or empty ones (no throw) for the calls that answer anyway.
+  running_parts parts_or_none() const;
 
   /// Creates the indexes and sets the schemas of the options.
   void apply_start_settings();
@@ -48,6 +70,7 @@ struct P2PServer::impl {
   /// Asks the router and waits for its reply (or its error).
   template <class T, class... Ts>
   caf::expected<T> ask_expected(Ts&&... xs) {
+    auto router = parts().router;
     caf::scoped_actor self{*system};
     caf::expected<T> result{caf::error{}};
     self->request(router, call_timeout, std::forward<Ts>(xs)...)
@@ -69,6 +92,7 @@ struct P2PServer::impl {
   /// takes as long as the data takes, and the store always answers.
   template <class T, class U, class... Ts>
   std::pair<T, U> ask2(Ts&&... xs) {
+    auto router = parts().router;
     caf::scoped_actor self{*system};
     std::optional<std::pair<T, U>> result;
     caf::error err;
@@ -80,7 +104,10 @@ struct P2PServer::impl {
     return std::move(*result);
   }
 
+  /// close() and crash(): stops serving, once.
   void shut_down(caf::exit_reason links_reason);
+  /// The same with lifecycle_mtx held (start() failing halfway).
+  void tear_down(caf::exit_reason links_reason);
 
   /// Sends an exit and waits until `who` is gone.
   template <class Handle>

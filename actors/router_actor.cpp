@@ -31,10 +31,12 @@ using write_done = std::function<void(caf::expected<update>)>;
 /// request needs no timeout, which spares the clock a timer per write.
 void write_local(self_ptr self, update u, write_done done) {
   auto& st = self->state;
+  st.pending.add(u.path, u.is_tombstone());
   self->request(st.store, caf::infinite, apply_atom::value,
                 write_batch{{u}, {}, {}, 0})
     .then(
       [self, u, done](std::vector<uint64_t>& seqs) mutable {
+        self->state.pending.done(u.path);
         if (!seqs.empty() && seqs[0] != 0) {
           self->state.metrics->writes.fetch_add(1);
           self->send(self->state.subscriptions, publish_atom::value,
@@ -43,7 +45,10 @@ void write_local(self_ptr self, update u, write_done done) {
         }
         done(std::move(u));
       },
-      [done](caf::error& err) { done(std::move(err)); });
+      [self, path = u.path, done](caf::error& err) {
+        self->state.pending.done(path);
+        done(std::move(err));
+      });
 }
 
 /// Validates and stamps a local put or delete; an error says why not.
@@ -55,8 +60,16 @@ caf::expected<update> make_local(self_ptr self, bool is_delete,
   if (is_delete) {
     if (auto err = checked_delete(rules, path))
       return err;
-    auto current = st.db->get(path);
-    if (!current || current->u.is_tombstone())
+    // Writes from one sender apply in the order sent: a put still waiting
+    // for its group commit makes the path exist for a delete sent after it.
+    bool absent;
+    if (auto waiting = st.pending.last_is_delete(path)) {
+      absent = *waiting;
+    } else {
+      auto current = st.db->get(path);
+      absent = !current || current->u.is_tombstone();
+    }
+    if (absent)
       return make_error(p2p_errc::not_found, "not found");
   } else {
     auto checked = checked_put(rules, path, json);

@@ -7,6 +7,7 @@
 #include "actors/hooks.hpp"
 #include "actors/link/link_types.hpp"
 #include "actors/messages.hpp"
+#include "actors/pending_writes.hpp"
 #include "actors/store_actor.hpp"
 #include "actors/subscriptions_actor.hpp"
 #include "protocol/hlc.hpp"
@@ -84,6 +85,7 @@ struct router_state {
   bool log_pending = false; // a flush to the peers is queued
   std::shared_ptr<const node_hooks> hooks; // never null
   schema_set schemas;                      // compiled, as kept in the db
+  pending_writes pending; // local writes the store has not answered yet
 };
 
 struct router_deps {

@@ -5,6 +5,7 @@
 #include "test_dir.hpp"
 
 #include <boost/json/value.hpp>
+#include <caf/all.hpp>
 #include <doctest/doctest.h>
 
 using namespace p2p;
@@ -90,6 +91,50 @@ TEST_CASE("hooks: transform and refuse local writes, filter reads") {
   auto odd = http_exchange(server.port(), http_request_text("GET", "/api/odd/n"));
   CHECK(odd.rfind("HTTP/1.1 404", 0) == 0);
   CHECK(server.get("strict/c"));
+}
+
+TEST_CASE("hooks: a scan's limit counts the entries the read hook shows") {
+  test_dir dir;
+  auto opts = options_in(dir);
+  // Hides every entry whose number is odd; of "many/", all but every 100th.
+  opts.hooks.on_read = [](const std::string& path, boost::json::value&) {
+    auto n = std::stoi(path.substr(path.rfind('/') + 1));
+    return path.rfind("many/", 0) == 0 ? n % 100 == 0 : n % 2 == 0;
+  };
+  P2PServer server(opts);
+  server.start();
+  auto numbered = [](const char* prefix, int i) {
+    auto n = std::to_string(i);
+    return prefix + std::string(4 - n.size(), '0') + n;
+  };
+  for (int i = 0; i < 20; ++i)
+    server.put(numbered("half/", i), std::to_string(i));
+  std::vector<update> many;
+  for (int i = 0; i < 1000; ++i)
+    many.push_back({numbered("many/", i), "1", hlc_from_ms(1000), "aa"});
+  server.import_updates(many);
+  auto page = server.scan("half/", 5);
+  REQUIRE(page.size() == 5);
+  CHECK(page[0].path == "half/0000");
+  CHECK(page[4].path == "half/0008");
+  CHECK(server.scan("half/", 10).size() == 10);
+  CHECK(server.scan("half/", 11).size() == 10); // the prefix ends first
+  CHECK(server.scan("half/").size() == 10);
+  // Visible entries far apart: found across several pages of reading.
+  auto sparse = server.scan("many/", 8);
+  REQUIRE(sparse.size() == 8);
+  CHECK(sparse[7].path == "many/0700");
+  // HTTP and the typed handle read the same way.
+  auto http = http_exchange(server.port(),
+                            http_request_text("GET", "/api/scan/half?limit=3"));
+  CHECK(http.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(http.find("half/0004") != std::string::npos);
+  CHECK(http.find("half/0003") == std::string::npos);
+  caf::scoped_actor self{server.system()};
+  self->request(server.router(), std::chrono::seconds(10), scan_atom::value,
+                std::string("many/"), uint64_t{3})
+    .receive([&](std::vector<update>& got) { CHECK(got.size() == 3); },
+             [&](caf::error& e) { FAIL(caf::to_string(e)); });
 }
 
 TEST_CASE("facade: schemas, indexes and queries") {

@@ -1,0 +1,161 @@
+// The facade around start() and close(): calls on a server not running
+// fail with p2p_error (never a crash), close() races with calls on other
+// threads, and callback subscriptions from many threads are kept safely
+// and forgotten once ended.
+#include "actors/p2p_server.hpp"
+#include "node_helpers.hpp"
+#include "test_dir.hpp"
+
+#include <caf/all.hpp>
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <thread>
+
+using namespace p2p;
+using p2p::examples::wait_until;
+
+namespace {
+
+/// Every call that needs the node: each must throw p2p_error.
+void check_every_call_refused(P2PServer& server) {
+  CHECK_THROWS_AS(server.put("a", "1"), p2p_error);
+  CHECK_THROWS_AS(server.get("a"), p2p_error);
+  CHECK_THROWS_AS(server.del("a"), p2p_error);
+  CHECK_THROWS_AS(server.subscribe("a", [](auto&, auto&) {}), p2p_error);
+  CHECK_THROWS_AS(server.scan("a"), p2p_error);
+  field_query q;
+  q.prefix = "a/";
+  q.field = "/x";
+  CHECK_THROWS_AS(server.query(q), p2p_error);
+  CHECK_THROWS_AS(server.create_index("a/", "/x"), p2p_error);
+  CHECK_THROWS_AS(server.drop_index("a/", "/x"), p2p_error);
+  CHECK_THROWS_AS(server.indexes(), p2p_error);
+  CHECK_THROWS_AS(server.set_schema("a/", "{}"), p2p_error);
+  CHECK_THROWS_AS(server.schemas(), p2p_error);
+  CHECK_THROWS_AS(server.import_updates({{"a", "1", hlc_from_ms(1000), "aa"}}),
+                  p2p_error);
+  CHECK_THROWS_AS(server.export_entries("", [](const update&) {}), p2p_error);
+  CHECK_THROWS_AS(server.block_links({}), p2p_error);
+  // What answers without the node answers: nothing is there.
+  CHECK(server.stats().entries == 0);
+  CHECK(server.connected_peers() == 0);
+  CHECK(server.peers_json() == "[]");
+  CHECK(!server.router());
+}
+
+} // namespace
+
+TEST_CASE("facade: every call before start() fails with p2p_error") {
+  test_dir dir;
+  P2PServer server(options_in(dir));
+  check_every_call_refused(server);
+  server.close(); // closing what never started is fine
+  server.start(); // and it still starts
+  server.put("a", "1");
+  CHECK(server.get("a") == "1");
+}
+
+TEST_CASE("facade: every call after close() fails with p2p_error") {
+  test_dir dir;
+  P2PServer server(options_in(dir));
+  server.start();
+  server.put("a", "1");
+  auto unsubscribe = server.subscribe("a", [](auto&, auto&) {});
+  server.close();
+  check_every_call_refused(server);
+  server.close(); // twice: nothing happens
+  server.crash();
+  unsubscribe(); // after close(): does nothing
+}
+
+TEST_CASE("facade: unsubscribing after the server is gone does nothing") {
+  test_dir dir;
+  unsubscribe_fn unsubscribe;
+  {
+    P2PServer server(options_in(dir));
+    server.start();
+    unsubscribe = server.subscribe("a", [](auto&, auto&) {});
+  }
+  unsubscribe();
+}
+
+TEST_CASE("facade: close() while other threads read and write") {
+  test_dir dir;
+  P2PServer server(options_in(dir));
+  server.start();
+  server.put("r/a", "1");
+  std::atomic<int> refused{0};
+  std::atomic<int> calls{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 3; ++t)
+    callers.emplace_back([&, t] {
+      // Until the server refuses: after close() every call must.
+      for (;;) {
+        try {
+          ++calls;
+          if (t == 0)
+            server.get("r/a");
+          else if (t == 1)
+            server.scan("r/");
+          else
+            server.put("r/b", "2");
+        } catch (const p2p_error&) {
+          ++refused;
+          return;
+        }
+      }
+    });
+  CHECK(wait_until([&] { return calls.load() > 30; }));
+  server.close();
+  for (auto& c : callers)
+    c.join();
+  CHECK(refused.load() == 3);
+}
+
+TEST_CASE("facade: subscribe and unsubscribe from several threads at once") {
+  test_dir dir;
+  P2PServer server(options_in(dir));
+  server.start();
+  constexpr int threads = 4, each = 40;
+  std::atomic<int> heard{0};
+  std::vector<std::thread> workers;
+  std::vector<unsubscribe_fn> kept(threads);
+  for (int t = 0; t < threads; ++t)
+    workers.emplace_back([&, t] {
+      for (int i = 0; i < each; ++i) {
+        auto unsubscribe = server.subscribe(
+          "c/" + std::to_string(t), [&](auto&, auto&) { ++heard; });
+        if (i == each - 1)
+          kept[t] = unsubscribe; // one each stays
+        else
+          unsubscribe();
+        if (i % 2 == 0)
+          unsubscribe(); // twice: nothing more happens
+      }
+    });
+  for (auto& w : workers)
+    w.join();
+  // Ended subscriptions are forgotten at once, not kept until close().
+  CHECK(server.stats().callback_subscriptions == threads);
+  for (int t = 0; t < threads; ++t)
+    server.put("c/" + std::to_string(t) + "/x", "1");
+  CHECK(wait_until([&] { return heard.load() == threads; }));
+  for (auto& unsubscribe : kept)
+    unsubscribe();
+  CHECK(server.stats().callback_subscriptions == 0);
+}
+
+TEST_CASE("facade: a callback that throws ends its subscription") {
+  test_dir dir;
+  P2PServer server(options_in(dir));
+  server.start();
+  auto unsubscribe = server.subscribe(
+    "t", [](auto&, auto&) { throw std::runtime_error("callback failed"); });
+  CHECK(server.stats().callback_subscriptions == 1);
+  server.put("t/x", "1");
+  CHECK(wait_until([&] { return server.stats().callback_subscriptions == 0; }));
+  unsubscribe(); // already gone: nothing happens
+  server.put("t/y", "2"); // the node keeps serving
+  CHECK(server.get("t/y") == "2");
+}
