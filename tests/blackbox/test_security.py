@@ -274,14 +274,14 @@ class TokenWithoutSecretTest(LiarMixin, NodeTestCase):
     def test_a_peer_without_token_or_secret_can_neither_read_nor_write(self):
         n = self.node
         self.assertEqual(send(n, "PUT", api("vault/pin"), TOKEN, {"pin": 1234})[0], 200)
-        ws = WSClient(n.host, n.port, timeout=DEADLINE, upgrade=False)
+        ws, frames = WSClient(n.host, n.port, timeout=DEADLINE, upgrade=False), []
         self.addCleanup(ws.close)
         try:
             ws.upgrade()
         except AssertionError:
             upgraded = False
         else:  # the hole: play the attack out, so the failure says what it got
-            upgraded, frames = True, []
+            upgraded = True
             ws.send_json(hello())
             ws.send_json(changes(item("vault/pin", value={"pwned": True})))
             end = time.monotonic() + 3
