@@ -67,6 +67,12 @@ void P2PServer::start() {
     return;
   if (!d.options.id.empty() && !wire::is_hex_id(d.options.id))
     throw p2p_error("id must be 1 to 64 hex digits");
+  // A peer link reads and writes every value without the bearer token, so
+  // on a node with a token only links that prove the cluster secret may
+  // exist: with no secret there are none.
+  bool links_allowed = d.options.token.empty() || !d.options.secret.empty();
+  if (!links_allowed && !d.options.peers.empty())
+    throw p2p_error("peers on a node with a token need a cluster secret");
   std::shared_ptr<database> db;
   try {
     db = std::make_shared<database>(d.options.db_path);
@@ -128,7 +134,8 @@ void P2PServer::start() {
   peers.node_id = d.id;
   peers.epoch = db->epoch();
   d.bridge = sys.spawn(bridge_impl, peers, d.http->dialer(), d.options.secret);
-  ctx->bridge = d.bridge;
+  if (links_allowed)
+    ctx->bridge = d.bridge; // else /p2p is refused (http_session)
   peers.bridge = d.bridge;
   d.http->start(d.options.io_threads);
   for (const auto& url : d.options.peers)

@@ -1,5 +1,7 @@
 #include "apps/node_options.hpp"
 
+#include "protocol/peer_url.hpp"
+
 #include <cctype>
 #include <charconv>
 #include <fstream>
@@ -15,14 +17,17 @@ std::string node_usage() {
          "  --port N            HTTP and peer-link port, 0 picks a free one "
          "(default 3000)\n"
          "  --db PATH           database directory (default ./p2p-data)\n"
-         "  --peer URL          http://host:port of a peer to link to; "
-         "repeatable\n"
+         "  --peer URL          http://host:port (https://, [v6]:port) of a "
+         "peer to link to;\n"
+         "                      repeatable\n"
          "  --id HEX            node id (default: made once, kept in the db)\n"
          "  --io-threads N      HTTP I/O threads (default 2)\n"
          "  --idle-timeout MS   close a silent HTTP client after MS "
          "milliseconds (default 30000)\n"
          "  --secret-file PATH  cluster secret: peers must prove they know it\n"
-         "  --token-file PATH   bearer token needed for PUT and DELETE\n"
+         "  --token-file PATH   bearer token needed for PUT and DELETE (peer "
+         "links then\n"
+         "                      need --secret-file)\n"
          "  --token-reads       ... and for every read but /health\n"
          "  --tls-cert PATH     serve HTTPS and WSS with this PEM certificate\n"
          "  --tls-key PATH      ... and this PEM private key\n"
@@ -96,6 +101,10 @@ std::string load_files(launch_command& cmd) {
       return err;
     o.schemas.emplace_back(prefix, std::move(text));
   }
+  if (!o.token.empty() && o.secret.empty() && !o.peers.empty())
+    return "--peer on a node with --token-file needs --secret-file: a peer "
+           "link reads and writes every value, so it must prove the cluster "
+           "secret";
   if (o.tls_cert.empty() != o.tls_key.empty())
     return "--tls-cert and --tls-key go together";
   return {};
@@ -129,7 +138,10 @@ launch_command parse_node_args(const std::vector<std::string>& args) {
                                            : "unexpected argument " + flag);
     const auto& value = args[++i];
     if (flag == "--host") {
-      o.host = value;
+      // An IPv6 address may come as it appears in a URL: [::1].
+      bool bracketed = value.size() > 2 && value.front() == '['
+                       && value.back() == ']';
+      o.host = bracketed ? value.substr(1, value.size() - 2) : value;
     } else if (flag == "--port") {
       if (!parse_number<uint16_t>(value, o.port, 0, 65535))
         return fail("--port must be a number from 0 to 65535");
@@ -138,9 +150,10 @@ launch_command parse_node_args(const std::vector<std::string>& args) {
         return fail("--db must not be empty");
       o.db_path = value;
     } else if (flag == "--peer") {
-      if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0)
-        return fail("--peer must be a URL like http://host:port");
-      o.peers.push_back(value);
+      auto parsed = parse_peer_url(value);
+      if (!parsed.url)
+        return fail("--peer " + value + ": " + parsed.error);
+      o.peers.push_back(parsed.url->text());
     } else if (flag == "--id") {
       o.id = value;
     } else if (flag == "--secret-file") {

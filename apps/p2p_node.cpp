@@ -1,11 +1,38 @@
 // p2p-node: runs one p2psync node until SIGINT or SIGTERM.
 #include "apps/maintenance.hpp"
 #include "apps/node_options.hpp"
+#include "protocol/peer_url.hpp"
 
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <pthread.h>
+#include <sys/resource.h>
+
+namespace {
+
+// Every connection and link holds a descriptor; the common soft limit of
+// 1,024 is reached long before memory or CPU are. The hard limit is what
+// the operator allows, so take all of it.
+void raise_open_files_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max)
+    return;
+  auto soft = lim.rlim_cur;
+  lim.rlim_cur = lim.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &lim) == 0)
+    return;
+  // An unlimited hard limit is refused above the kernel's fs.nr_open.
+  std::ifstream nr_open("/proc/sys/fs/nr_open");
+  rlim_t ceiling = 0;
+  if (nr_open >> ceiling && ceiling > soft && ceiling < lim.rlim_max) {
+    lim.rlim_cur = ceiling;
+    setrlimit(RLIMIT_NOFILE, &lim); // failing, the soft limit stays
+  }
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -25,10 +52,17 @@ int main(int argc, char** argv) {
     std::cerr << "p2p-node: " << err << "\n";
     return 2;
   }
-  if (cmd.options.secret.empty() && !p2p::is_loopback(cmd.options.host))
+  bool has_token = !cmd.options.token.empty();
+  if (cmd.options.secret.empty() && !has_token
+      && !p2p::is_loopback(cmd.options.host))
     std::cerr << "p2p-node: warning: listening on " << cmd.options.host
               << " with no --secret-file: anyone who reaches the port can "
                  "link as a peer and write\n";
+  if (cmd.options.secret.empty() && has_token)
+    std::cerr << "p2p-node: --token-file without --secret-file: peer links "
+                 "are refused (/p2p answers 403), since a link reads and "
+                 "writes without the token; add --secret-file to link nodes\n";
+  raise_open_files_limit();
   // Block the stop signals before any thread starts, so every thread
   // inherits the mask and only sigwait below receives them.
   sigset_t stop_signals;
@@ -40,8 +74,8 @@ int main(int argc, char** argv) {
   try {
     p2p::P2PServer server(cmd.options);
     server.start();
-    std::printf("listening on %s://%s:%u id=%s\n", server.scheme(),
-                cmd.options.host.c_str(), unsigned{server.port()},
+    std::printf("listening on %s://%s id=%s\n", server.scheme(),
+                p2p::host_port(cmd.options.host, server.port()).c_str(),
                 server.server_id().c_str());
     std::fflush(stdout);
     int sig = 0;

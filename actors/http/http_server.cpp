@@ -2,12 +2,17 @@
 
 #include "actors/http/http_session.hpp"
 #include "actors/link/ws_link.hpp"
+#include "protocol/peer_url.hpp"
 
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/ssl.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <mutex>
 #include <stdexcept>
@@ -19,12 +24,36 @@ namespace p2p {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+namespace {
+
+// After a failed accept (most often: no descriptor left), wait this long
+// before the next: accepting again at once fails again at once, a busy loop.
+constexpr auto accept_retry_delay = std::chrono::milliseconds(50);
+// Pending connections refused per pause while descriptors run out.
+constexpr int max_refused_per_pause = 64;
+
+bool out_of_descriptors(const boost::system::error_code& ec) {
+  return ec == net::error::no_descriptors
+         || ec == boost::system::errc::too_many_files_open_in_system;
+}
+
+int open_reserve_fd() {
+  return ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+} // namespace
+
 struct http_server::impl {
   std::shared_ptr<const api_context> ctx;
   // Shared with the callbacks of requests in flight (see io_hold.hpp), so a
   // late actor reply posts into a stopped context, not a destroyed one.
   std::shared_ptr<net::io_context> ioc = std::make_shared<net::io_context>();
   tcp::acceptor acceptor{*ioc};
+  net::steady_timer accept_pause{*ioc};
+  // Held back for when the process has no descriptor left: closing it lets
+  // one pending connection be accepted and closed, so clients beyond the
+  // limit are refused instead of left waiting in the backlog.
+  int reserve_fd = open_reserve_fd();
   std::vector<std::thread> threads;
   std::shared_ptr<net::ssl::context> tls_server; // null: plain HTTP
   // Made on the first https:// dial: loading the system's trust store costs
@@ -59,17 +88,47 @@ struct http_server::impl {
                                  tcp::socket socket) {
                             if (ec == net::error::operation_aborted)
                               return;
-                            if (!ec) {
-                              socket.set_option(tcp::no_delay(true), ec);
-                              if (tls_server)
-                                start_tls(std::move(socket));
-                              else
-                                std::make_shared<http_session<plain_stream>>(
-                                  plain_stream(std::move(socket)), ctx, ioc)
-                                  ->run();
-                            }
+                            if (ec)
+                              return pause_accepting(ec);
+                            socket.set_option(tcp::no_delay(true), ec);
+                            if (tls_server)
+                              start_tls(std::move(socket));
+                            else
+                              std::make_shared<http_session<plain_stream>>(
+                                plain_stream(std::move(socket)), ctx, ioc)
+                                ->run();
                             accept();
                           });
+  }
+
+  void pause_accepting(const boost::system::error_code& ec) {
+    if (out_of_descriptors(ec))
+      refuse_pending();
+    accept_pause.expires_after(accept_retry_delay);
+    accept_pause.async_wait([this](boost::system::error_code ec) {
+      if (!ec)
+        accept();
+    });
+  }
+
+  /// Closes connections waiting in the backlog, with the reserve descriptor
+  /// as the one to accept them on. The acceptor is non-blocking (listen),
+  /// so an empty backlog ends the loop.
+  void refuse_pending() {
+    if (reserve_fd < 0)
+      reserve_fd = open_reserve_fd(); // taken by another thread last time
+    if (reserve_fd < 0)
+      return;
+    ::close(reserve_fd);
+    for (int i = 0; i < max_refused_per_pause; ++i) {
+      boost::system::error_code ec;
+      tcp::socket pending{*ioc};
+      acceptor.accept(pending, ec);
+      if (ec)
+        break;
+      pending.close(ec);
+    }
+    reserve_fd = open_reserve_fd();
   }
 };
 
@@ -109,6 +168,8 @@ uint16_t http_server::listen(const std::string& host, uint16_t port) {
     fail("cannot bind");
   if (a.listen(net::socket_base::max_listen_connections, ec); ec)
     fail("cannot listen on");
+  if (a.non_blocking(true, ec); ec) // for refuse_pending's accepts
+    fail("cannot make non-blocking the socket of");
   return a.local_endpoint().port();
 }
 
@@ -126,7 +187,8 @@ link_dialer http_server::dialer() {
     if (!ioc)
       return;
     std::shared_ptr<net::ssl::context> client;
-    if (url.rfind("https://", 0) == 0) {
+    auto parsed = parse_peer_url(url); // the dial reports a bad one
+    if (parsed.url && parsed.url->tls) {
       std::call_once(tls->once, [&] {
         try {
           tls->ctx = make_client_tls(tls->files);
@@ -152,6 +214,10 @@ void http_server::stop() {
   impl_->threads.clear();
   boost::system::error_code ignored;
   impl_->acceptor.close(ignored);
+  if (impl_->reserve_fd >= 0) {
+    ::close(impl_->reserve_fd);
+    impl_->reserve_fd = -1;
+  }
 }
 
 } // namespace p2p

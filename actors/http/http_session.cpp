@@ -1,6 +1,7 @@
 #include "actors/http/http_session.hpp"
 
 #include "actors/http/export_session.hpp"
+#include "actors/http/framing.hpp"
 #include "actors/http/import_session.hpp"
 #include "actors/http/io_hold.hpp"
 #include "actors/http/sse_session.hpp"
@@ -26,12 +27,25 @@ namespace net = boost::asio;
 
 namespace {
 
-
 bool is_events_request(const http_request& req) {
   auto t = req.target();
   return req.method() == http::verb::get
          && (t == "/events" || t.starts_with("/events/")
              || t.starts_with("/events?"));
+}
+
+template <class Fields>
+std::optional<framing_refusal> framing_refusal_of(
+  const http::request_header<Fields>& h) {
+  std::optional<std::string> codings;
+  auto [it, end] = h.equal_range(http::field::transfer_encoding);
+  for (; it != end; ++it) {
+    codings = codings ? *codings + "," : std::string();
+    codings->append(it->value().data(), it->value().size());
+  }
+  return check_framing(codings,
+                       h.count(http::field::content_length) > 0,
+                       h.version() < 11);
 }
 
 } // namespace
@@ -69,6 +83,9 @@ void http_session<Stream>::do_read() {
 // is read whole, within the limit.
 template <class Stream>
 void http_session<Stream>::on_header(beast::error_code ec, std::size_t n) {
+  if (!ec)
+    if (auto refusal = framing_refusal_of(parser_->get()))
+      return fail_request(refusal->status, refusal->message);
   if (!ec && is_import_request(parser_->get())) {
     if (auto denied = check_token(*ctx_, parser_->get(), true))
       return fail_request(std::move(*denied));
@@ -113,8 +130,15 @@ void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
     return fail_request(400, "malformed HTTP request: " + ec.message());
   ctx_->metrics->http_requests.fetch_add(1);
   auto req = parser_->release();
-  if (req.target() == "/p2p" && ctx_->bridge
-      && beast::websocket::is_upgrade(req)) {
+  if (req.target() == "/p2p" && beast::websocket::is_upgrade(req)) {
+    // No bridge while serving: the node has a token and no cluster secret,
+    // and a link, which carries no token, would read and write everything.
+    if (!ctx_->bridge)
+      return send(error_response(
+        403,
+        "peer links are off on this node: with a token they need the "
+        "cluster secret (--secret-file)",
+        req));
     ws_link::accept(std::move(stream_), req, ws_link::env{ioc_, ctx_->bridge});
     return;
   }

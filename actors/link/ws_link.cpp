@@ -1,5 +1,6 @@
 #include "actors/link/ws_link.hpp"
 
+#include "protocol/peer_url.hpp"
 #include "protocol/wire.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -44,29 +45,6 @@ void apply_options(websocket::stream<Stream>& ws, beast::role_type role) {
   ws.read_message_max(wire::max_frame_bytes);
   ws.auto_fragment(false);
   ws.text(true);
-}
-
-struct url_parts {
-  std::string host, port;
-  bool tls = false;
-};
-
-bool parse_url(const std::string& url, url_parts& out) {
-  auto rest = url;
-  for (const char* scheme : {"http://", "ws://", "https://", "wss://"})
-    if (rest.rfind(scheme, 0) == 0) {
-      out.tls = scheme[4] == 's' || scheme[2] == 's';
-      rest = rest.substr(std::string(scheme).size());
-    }
-  auto slash = rest.find('/');
-  if (slash != std::string::npos)
-    rest = rest.substr(0, slash);
-  auto colon = rest.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == rest.size())
-    return false;
-  out.host = rest.substr(0, colon);
-  out.port = rest.substr(colon + 1);
-  return true;
 }
 
 } // namespace
@@ -126,7 +104,7 @@ void ws_link::accept(Stream&& stream, const http_request& req, env e) {
     beast::error_code ignored;
     auto ep = tcp_layer(link->ws_.next_layer()).socket().remote_endpoint(
       ignored);
-    link->opened(ep.address().to_string() + ":" + std::to_string(ep.port()));
+    link->opened(host_port(ep.address().to_string(), ep.port()));
   });
 }
 
@@ -135,10 +113,10 @@ namespace {
 /// After the TCP connect (and, for TLS, the TLS handshake): the WebSocket
 /// handshake on /p2p.
 template <class Link>
-void ws_handshake(std::shared_ptr<Link> link, const url_parts& parts,
+void ws_handshake(std::shared_ptr<Link> link, const peer_url& parts,
                   const std::string& url) {
   tcp_layer(link->ws_.next_layer()).expires_after(connect_timeout);
-  link->ws_.async_handshake(parts.host + ":" + parts.port, "/p2p",
+  link->ws_.async_handshake(host_port(parts.host, parts.port), "/p2p",
                             [link, url](beast::error_code ec) {
                               if (ec)
                                 return link->fail("handshake " + url + ": "
@@ -150,7 +128,7 @@ void ws_handshake(std::shared_ptr<Link> link, const url_parts& parts,
 }
 
 void ws_handshake_after_tls(std::shared_ptr<ws_link_impl<tls_stream>> link,
-                            const url_parts& parts, const std::string& url) {
+                            const peer_url& parts, const std::string& url) {
   auto& tls = link->ws_.next_layer();
   // SNI, and the certificate must name the host we dialled.
   SSL_set_tlsext_host_name(tls.native_handle(), parts.host.c_str());
@@ -166,11 +144,11 @@ void ws_handshake_after_tls(std::shared_ptr<ws_link_impl<tls_stream>> link,
 }
 
 template <class Link>
-void connect(std::shared_ptr<Link> link, const url_parts& parts,
+void connect(std::shared_ptr<Link> link, const peer_url& parts,
              const std::string& url) {
   auto resolver = std::make_shared<tcp::resolver>(link->ws_.get_executor());
   resolver->async_resolve(
-    parts.host, parts.port,
+    parts.host, std::to_string(parts.port),
     [link, resolver, parts, url](beast::error_code ec,
                                  tcp::resolver::results_type results) {
       if (ec)
@@ -197,12 +175,13 @@ void connect(std::shared_ptr<Link> link, const url_parts& parts,
 void ws_link::dial(net::io_context& ioc, env e, uint64_t id,
                    const std::string& url,
                    std::shared_ptr<net::ssl::context> tls) {
-  url_parts parts;
-  if (!parse_url(url, parts)) {
+  auto parsed = parse_peer_url(url);
+  if (!parsed.url) {
     caf::anon_send(e.bridge, link_down_atom::value, id,
-                   "bad peer URL " + url);
+                   "bad peer URL " + url + ": " + parsed.error);
     return;
   }
+  const auto& parts = *parsed.url;
   if (parts.tls && !tls) {
     caf::anon_send(e.bridge, link_down_atom::value, id,
                    "no TLS client context for " + url);

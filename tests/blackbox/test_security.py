@@ -1,12 +1,12 @@
 """Security: the cluster secret (an HMAC-SHA256 challenge-response on /p2p), the bearer token on
 the HTTP API (--token-file, --token-reads), bad security config stopping the launcher, and the
 warning for a node listening beyond loopback without a secret."""
-import hashlib, hmac, json, os, signal, socket, subprocess
+import hashlib, hmac, json, os, signal, socket, subprocess, time
 
 from cluster import ClusterTestCase, link_to, peers
 from harness import WORK, NodeTestCase, api, launcher, parse_json, wait_until
 from test_lying_peer import DEADLINE, LiarMixin, changes, hello, item, rand_id
-from ws_client import WSClosed
+from ws_client import WSClient, WSClosed
 
 SECRET, TOKEN = "correct horse battery staple", "t0k3n-5ecret"
 REFUSED_S = 30  # deadline for a refused link to show its error after a few dial attempts
@@ -260,6 +260,56 @@ class TokenTest(NodeTestCase):
             for path in ("tr/token-a", "tr/token-b"):
                 wait_until(lambda: send(node, "GET", api(path), tok)[::2] == (200, json.dumps(path[3:]).encode()),
                            60, 0.05, what=f"{path} on {node.name}")
+
+
+class TokenWithoutSecretTest(LiarMixin, NodeTestCase):
+    """--token-file without --secret-file: a peer link carries no token, so /p2p is refused (403)
+    and --peer stops the launcher; a peer holding neither token nor secret reads and writes nothing."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.token_args = ["--token-file", write_file(TOKEN, "token"), "--token-reads"]
+        cls.node = cls.class_node("tok-nosecret", args=cls.token_args)
+
+    def test_a_peer_without_token_or_secret_can_neither_read_nor_write(self):
+        n = self.node
+        self.assertEqual(send(n, "PUT", api("vault/pin"), TOKEN, {"pin": 1234})[0], 200)
+        ws, frames = WSClient(n.host, n.port, timeout=DEADLINE, upgrade=False), []
+        self.addCleanup(ws.close)
+        try:
+            ws.upgrade()
+        except AssertionError:
+            upgraded = False
+        else:  # the hole: play the attack out, so the failure says what it got
+            upgraded = True
+            ws.send_json(hello())
+            ws.send_json(changes(item("vault/pin", value={"pwned": True})))
+            end = time.monotonic() + 3
+            while time.monotonic() < end:
+                try:
+                    frames.append(ws.recv(max(0.01, end - time.monotonic()))[1])
+                except (WSClosed, OSError):
+                    break
+        value = parse_json(send(n, "GET", api("vault/pin"), TOKEN)[2])
+        self.assertFalse(upgraded, f"/p2p upgraded without the secret; the peer read the pin: "
+                                   f"{any('1234' in str(f) for f in frames)}; the value is now {value}")
+        self.assertEqual(ws.status, 403)
+        self.assertEqual(value, {"pin": 1234})
+        self.assertEqual(parse_json(send(n, "GET", "/peers", TOKEN)[2]), [])
+
+    def test_the_refusal_says_why(self):
+        status, _, body = self.node.request("GET", "/p2p", headers={
+            "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
+        self.assertEqual(status, 403, body[:200])
+        self.assertIn("--secret-file", parse_json(body)["error"])
+        self.assertIn("peer links are refused", log_text(self.node), "no word of it at start")
+
+    def test_peer_flag_needs_the_secret(self):
+        code, out, err = run_launcher(self.token_args + ["--peer", "http://127.0.0.1:9"], deadline_s=10)
+        self.assertEqual(code, 2, err)
+        self.assertNotIn("listening", out)
+        self.assertIn("--secret-file", err)
 
 
 class SecurityConfigTest(NodeTestCase):

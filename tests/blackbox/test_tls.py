@@ -121,6 +121,39 @@ class TLSTest(ClusterTestCase):
         self.assertEqual(b.get("tls/a-only")[0], 404)
 
 
+def s_client(node, *args):
+    """openssl s_client to the node -> (handshake done, its output)."""
+    p = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{node.port}", "-brief"] + list(args),
+                       input=b"", capture_output=True, timeout=60)
+    out = (p.stdout + p.stderr).decode("utf-8", "replace")
+    return p.returncode == 0 and "CONNECTION ESTABLISHED" in out, out
+
+
+class TLSCipherTest(ClusterTestCase):
+    """TLS 1.2 offers only AEAD suites with forward secrecy (ECDHE): no CBC suite, which LUCKY13
+    style padding oracles need, and no static-RSA key exchange. TLS 1.3 is untouched."""
+
+    def setUp(self):
+        require_tls()
+
+    def test_only_ecdhe_aead_suites_under_tls_1_2(self):
+        a = self.start_node("tls-ciphers", args=tls_args())
+        for suite in ("ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384",
+                      "ECDHE-RSA-CHACHA20-POLY1305"):
+            with self.subTest(suite):
+                done, out = s_client(a, "-tls1_2", "-cipher", suite)
+                self.assertTrue(done, out)
+                self.assertIn(suite, out)
+        for suite in ("ECDHE-RSA-AES128-SHA", "ECDHE-RSA-AES256-SHA384", "ECDHE-RSA-AES128-SHA256",
+                      "AES128-SHA", "AES256-SHA256", "AES128-GCM-SHA256", "AES256-GCM-SHA384"):
+            with self.subTest(suite):
+                done, out = s_client(a, "-tls1_2", "-cipher", suite)
+                self.assertFalse(done, f"a client offering only {suite} got a TLS 1.2 session:\n{out}")
+        done, out = s_client(a, "-tls1_3")
+        self.assertTrue(done, out)
+        self.assertTrue(a.serving())
+
+
 class TLSConfigTest(unittest.TestCase):
     def setUp(self):
         require_tls()

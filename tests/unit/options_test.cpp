@@ -27,3 +27,36 @@ TEST_CASE("launcher rejects bad flags") {
   CHECK(parse_node_args({"--peer", "ftp://x"}).what == launch_command::error);
   CHECK(parse_node_args({"--help"}).what == launch_command::help);
 }
+
+TEST_CASE("--peer is checked when read, and kept in canonical form") {
+  for (const char* bad :
+       {"http://localhost", "http://h:1/path", "http://u@h:1", "ftp://h:1",
+        "h:1", "http://h:0", "http://[::1]", "http://bad host:1"}) {
+    CAPTURE(bad);
+    auto cmd = parse_node_args({"--peer", bad});
+    CHECK(cmd.what == launch_command::error);
+    CHECK(cmd.message.find(bad) != std::string::npos);
+  }
+  auto cmd = parse_node_args(
+    {"--peer", "http://[::1]:3101/", "--peer", "HTTPS://h:2"});
+  REQUIRE(cmd.what == launch_command::run);
+  CHECK(cmd.options.peers
+        == std::vector<std::string>{"http://[::1]:3101", "https://h:2"});
+}
+
+TEST_CASE("--host takes an IPv6 address with or without brackets") {
+  CHECK(parse_node_args({"--host", "[::1]"}).options.host == "::1");
+  CHECK(parse_node_args({"--host", "::1"}).options.host == "::1");
+  CHECK(is_loopback(parse_node_args({"--host", "[::1]"}).options.host));
+}
+
+TEST_CASE("a node with a token links only with the cluster secret") {
+  auto cmd = parse_node_args({"--peer", "http://127.0.0.1:1"});
+  cmd.options.token = "t"; // as load_files reads it from --token-file
+  CHECK(load_files(cmd).find("--secret-file") != std::string::npos);
+  cmd.options.secret = "s";
+  CHECK(load_files(cmd).empty());
+  auto alone = parse_node_args({});
+  alone.options.token = "t"; // no peers: starts, and refuses /p2p
+  CHECK(load_files(alone).empty());
+}
