@@ -47,7 +47,9 @@ struct server_options {
   /// on the handshake). Empty: links are open, as in the seed.
   std::string secret;
   /// Bearer token for PUT and DELETE (and every read but /health when
-  /// token_reads). Empty: no token needed.
+  /// token_reads). Empty: no token needed. A peer link carries no token, so
+  /// with a token and no secret /p2p answers 403 and `peers` must be empty
+  /// (start throws).
   std::string token;
   bool token_reads = false;
   /// TLS: with a certificate and key the port speaks HTTPS and WSS; `tls_ca`

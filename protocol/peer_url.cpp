@@ -16,7 +16,8 @@ bool is_ascii_alnum(char c) {
 // RFC 3986 allows sub-delims and escapes in a reg-name; a resolver wants
 // letters, digits, '-', '_' and dots between non-empty labels.
 bool is_host_name(std::string_view name) {
-  if (name.empty() || name.front() == '.' || name.front() == '-')
+  if (name.empty() || name.size() > 253 || name.front() == '.'
+      || name.front() == '-')
     return false;
   char prev = 0;
   for (char c : name) {

@@ -157,8 +157,8 @@ uint16_t http_server::listen(const std::string& host, uint16_t port) {
   tcp::endpoint endpoint{address, port};
   auto& a = impl_->acceptor;
   auto fail = [&](const char* what) {
-    throw std::runtime_error(std::string(what) + " " + host + ":"
-                             + std::to_string(port) + ": " + ec.message());
+    throw std::runtime_error(std::string(what) + " " + host_port(host, port)
+                             + ": " + ec.message());
   };
   if (a.open(endpoint.protocol(), ec); ec)
     fail("cannot open");

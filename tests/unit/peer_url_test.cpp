@@ -74,6 +74,7 @@ TEST_CASE("peer URLs refused, each with its reason") {
     {"http://h :1", "URL"},
     {"", "URL"},
   };
+  std::string long_name = "http://" + std::string(254, 'a') + ":1";
   for (const auto& r : rows) {
     std::string text = r.text;
     CAPTURE(text);
@@ -82,6 +83,8 @@ TEST_CASE("peer URLs refused, each with its reason") {
     CAPTURE(parsed.error);
     CHECK(parsed.error.find(r.says) != std::string::npos);
   }
+  CHECK(parse_peer_url(long_name).error.find("host") != std::string::npos);
+  CHECK(parse_peer_url("http://" + std::string(253, 'a') + ":1").url);
 }
 
 TEST_CASE("host_port brackets IPv6 only") {
