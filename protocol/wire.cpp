@@ -1,10 +1,10 @@
 #include "protocol/wire.hpp"
 
+#include "protocol/json_parse.hpp"
 #include "protocol/json_text.hpp"
 #include "protocol/path.hpp"
 #include "protocol/sketch.hpp"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -58,6 +58,20 @@ struct reader {
     out = *x;
     return true;
   }
+  /// A number that may pass 2^53: a string of digits, or (from older
+  /// nodes) an integer.
+  bool big_u64(const char* name, uint64_t& out) {
+    auto* v = field(name);
+    if (!v)
+      return false;
+    auto x = json_u64_or_string(*v);
+    if (!x)
+      return why = std::string("field '") + name
+                   + "' must be a non-negative integer as a string of digits",
+             false;
+    out = *x;
+    return true;
+  }
   bool str(const char* name, std::string& out) {
     auto* v = field(name);
     if (!v)
@@ -83,7 +97,7 @@ bool decode_update(const json::value& v, update& u, std::string& why,
   if (!v.is_object())
     return why = "an item must be an object", false;
   reader r{v.get_object(), why};
-  if (!r.str("path", u.path) || !r.u64("hlc", u.time)
+  if (!r.str("path", u.path) || !r.big_u64("hlc", u.time)
       || !r.hex("origin", u.origin))
     return false;
   if (auto err = update_error(u, now_ms); !err.empty())
@@ -92,7 +106,7 @@ bool decode_update(const json::value& v, update& u, std::string& why,
   if (!value)
     return false;
   std::string err;
-  u.value = canonical_json(*value, err);
+  u.value = canonical_value(*value, err);
   if (u.value.empty())
     return why = "bad item value: " + err, false;
   return true;
@@ -192,7 +206,7 @@ bool decode(std::string_view text, message& out, std::string& why,
   // the envelope adds three levels.
   json::parse_options opts;
   opts.max_depth = 32 + 3;
-  auto v = json::parse(text, ec, {}, opts);
+  auto v = parse_json(text, ec, opts);
   if (ec)
     return why = "frame is not JSON: " + ec.message(), false;
   if (!v.is_object())
@@ -253,7 +267,7 @@ std::string encode_changes(const std::vector<const update*>& items,
     out += ",\"value\":";
     out += u->value;
     out += ",\"hlc\":";
-    out += std::to_string(u->time);
+    append_u64_string(out, u->time);
     out += ",\"origin\":";
     append_json_string(out, u->origin);
     out += '}';
