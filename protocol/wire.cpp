@@ -46,28 +46,17 @@ struct reader {
       why = std::string("missing field '") + name + "'";
     return v;
   }
-  bool u64(const char* name, uint64_t& out) {
+  /// A counter (a JSON integer); or, with `big`, a number that may pass
+  /// 2^53 (a stamp): a string of digits, or the integer older nodes send.
+  bool u64(const char* name, uint64_t& out, bool big = false) {
     auto* v = field(name);
     if (!v)
       return false;
-    auto x = json_u64(*v);
+    auto x = big ? json_u64_or_string(*v) : json_u64(*v);
     if (!x)
       return why = std::string("field '") + name
-                   + "' must be a non-negative integer",
-             false;
-    out = *x;
-    return true;
-  }
-  /// A number that may pass 2^53: a string of digits, or (from older
-  /// nodes) an integer.
-  bool big_u64(const char* name, uint64_t& out) {
-    auto* v = field(name);
-    if (!v)
-      return false;
-    auto x = json_u64_or_string(*v);
-    if (!x)
-      return why = std::string("field '") + name
-                   + "' must be a non-negative integer as a string of digits",
+                   + (big ? "' must be a string of digits"
+                          : "' must be a non-negative integer"),
              false;
     out = *x;
     return true;
@@ -97,7 +86,7 @@ bool decode_update(const json::value& v, update& u, std::string& why,
   if (!v.is_object())
     return why = "an item must be an object", false;
   reader r{v.get_object(), why};
-  if (!r.str("path", u.path) || !r.big_u64("hlc", u.time)
+  if (!r.str("path", u.path) || !r.u64("hlc", u.time, true)
       || !r.hex("origin", u.origin))
     return false;
   if (auto err = update_error(u, now_ms); !err.empty())
