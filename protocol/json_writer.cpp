@@ -70,11 +70,12 @@ void append_json_number(std::string& out, double d) {
   int exponent = 0;
   std::from_chars(sci.data() + e + (sci[e + 1] == '+' ? 2 : 1),
                   sci.data() + sci.size(), exponent);
-  std::string digits;
+  char digits[20]; // at most 17 significant digits
+  std::size_t k = 0;
   for (char c : sci.substr(0, e))
     if (c != '.')
-      digits += c;
-  append_positive(out, digits, exponent + 1);
+      digits[k++] = c;
+  append_positive(out, std::string_view(digits, k), exponent + 1);
 }
 
 void append_json_value(std::string& out, const boost::json::value& v) {
