@@ -1,9 +1,9 @@
 #include "actors/hooks.hpp"
 
+#include "protocol/json_parse.hpp"
 #include "protocol/json_text.hpp"
 #include "storage/database.hpp"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
 #include <algorithm>
@@ -14,7 +14,7 @@ bool filter_read(const node_hooks& hooks, update& u) {
   if (!hooks.on_read)
     return true;
   boost::system::error_code ec;
-  auto value = boost::json::parse(u.value, ec);
+  auto value = parse_json(u.value, ec); // exact: the hook may change nothing
   if (ec)
     return false;
   try {

@@ -1,10 +1,10 @@
 #include "actors/local_write.hpp"
 
 #include "actors/messages.hpp"
+#include "protocol/json_parse.hpp"
 #include "protocol/json_text.hpp"
 #include "protocol/path.hpp"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
 namespace p2p {
@@ -17,7 +17,7 @@ caf::expected<std::string> checked_put(const write_rules& rules,
   bool hooked = rules.hooks && rules.hooks->before_put;
   bool checked = rules.schemas && rules.schemas->covers(path);
   boost::system::error_code ec;
-  auto value = boost::json::parse(json, ec);
+  auto value = parse_json(json, ec);
   if (ec)
     return make_error(p2p_errc::invalid_value,
                       "body is not valid JSON: " + ec.message());
@@ -28,6 +28,11 @@ caf::expected<std::string> checked_put(const write_rules& rules,
   auto text = canonical_json(value, why);
   if (text.empty())
     return make_error(p2p_errc::invalid_value, why);
+  // Checked as stored, not as sent: canonical text can be longer than the
+  // body (1e20 is stored as 100000000000000000000), and what is stored must
+  // fit a frame to every peer.
+  if (auto err = value_size_error(text.size()); !err.empty())
+    return make_error(p2p_errc::too_large, err);
   if (!hooked && !checked)
     return text;
   if (hooked) {
@@ -51,6 +56,9 @@ caf::expected<std::string> checked_put(const write_rules& rules,
     text = canonical_json(value, why);
     if (text.empty())
       return make_error(p2p_errc::invalid_value, why);
+    if (auto err = value_size_error(text.size()); !err.empty())
+      return make_error(p2p_errc::too_large,
+                        "after the before_put hook, " + err);
   }
   return text;
 }

@@ -63,6 +63,7 @@ enum class p2p_errc : uint8_t {
   rejected,         // refused by the application's write hook
   schema_violation, // the message is the whole JSON answer, violations listed
   hook_failure,     // the application's hook threw
+  too_large,        // a value over max_value_bytes as stored (limits.hpp)
 };
 
 caf::error make_error(p2p_errc code, std::string message);

@@ -17,6 +17,7 @@
 #include "actors/router_actor.hpp"
 #include "actors/subscriptions_actor.hpp"
 #include "actors/web_types.hpp"
+#include "protocol/limits.hpp"
 #include "protocol/update.hpp"
 
 #include <chrono>
@@ -41,7 +42,8 @@ struct server_options {
   std::vector<std::string> peers; // http://host:port
   std::string id;                 // empty: made once and kept in the db
   int io_threads = 2;
-  std::size_t body_limit = std::size_t{1} << 20;
+  /// Values are held to max_value_bytes as stored, whatever this says.
+  std::size_t body_limit = max_body_bytes;
   std::chrono::milliseconds idle_timeout{30000};
   /// Cluster secret: peers must prove they know it (HMAC challenge-response
   /// on the handshake). Empty: links are open, as in the seed.

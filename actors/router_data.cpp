@@ -115,7 +115,7 @@ caf::error prepare_imported(std::vector<update>& updates) {
                                                    : p2p_errc::invalid_path,
                         at + err);
     std::string why;
-    u.value = canonical_json(u.value, why);
+    u.value = canonical_value(u.value, why);
     if (u.value.empty())
       return make_error(p2p_errc::invalid_value, at + why);
   }

@@ -1,10 +1,10 @@
 #include "protocol/ndjson.hpp"
 
+#include "protocol/json_parse.hpp"
 #include "protocol/json_text.hpp"
 #include "protocol/path.hpp"
 #include "protocol/wire.hpp"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
 #include <optional>
@@ -16,19 +16,21 @@ void append_export_line(std::string& out, const update& u) {
   append_json(out, u);
   out.pop_back(); // the closing brace: the full stamp goes in too
   out += ",\"hlc\":";
-  out += std::to_string(u.time);
+  append_u64_string(out, u.time);
   out += "}\n";
 }
 
 namespace {
 
-/// False when `name` is there but not a non-negative integer.
+/// False when `name` is there but not a non-negative integer. The stamp
+/// (beyond 2^53) may also be a string of digits, as exports write it; the
+/// timestamp (ms) is a plain integer.
 bool unsigned_field(const boost::json::object& obj, const char* name,
-                    std::optional<uint64_t>& out) {
+                    std::optional<uint64_t>& out, bool or_string) {
   const auto* v = obj.if_contains(name);
   if (!v)
     return true;
-  out = json_u64(*v);
+  out = or_string ? json_u64_or_string(*v) : json_u64(*v);
   return out.has_value();
 }
 
@@ -37,7 +39,7 @@ bool unsigned_field(const boost::json::object& obj, const char* name,
 bool parse_import_line(std::string_view line, update& out, std::string& why,
                        uint64_t now_ms) {
   boost::system::error_code ec;
-  auto doc = boost::json::parse(line, ec);
+  auto doc = parse_json(line, ec);
   if (ec)
     return why = "not JSON: " + ec.message(), false;
   const auto* obj = doc.if_object();
@@ -53,9 +55,12 @@ bool parse_import_line(std::string_view line, update& out, std::string& why,
   if (!origin || !origin->is_string())
     return why = "'origin' must be a node id (hex)", false;
   std::optional<uint64_t> hlc, timestamp;
-  if (!unsigned_field(*obj, "hlc", hlc)
-      || !unsigned_field(*obj, "timestamp", timestamp))
-    return why = "'hlc' and 'timestamp' must be non-negative integers", false;
+  if (!unsigned_field(*obj, "hlc", hlc, true))
+    return why = "'hlc' must be a string of digits (or a non-negative "
+                 "integer)",
+           false;
+  if (!unsigned_field(*obj, "timestamp", timestamp, false))
+    return why = "'timestamp' must be a non-negative integer (ms)", false;
   if (!hlc && !timestamp)
     return why = "give 'timestamp' (ms) or 'hlc'", false;
   if (hlc && timestamp && wall_ms_of(*hlc) != *timestamp)
@@ -69,7 +74,7 @@ bool parse_import_line(std::string_view line, update& out, std::string& why,
     return why = "a stamp must be positive", false;
   if (why = wire::update_error(out, now_ms); !why.empty())
     return false;
-  out.value = canonical_json(*value, why);
+  out.value = canonical_value(*value, why);
   if (out.value.empty())
     return why = "bad value: " + why, false;
   return true;
@@ -86,9 +91,8 @@ bool import_batch::add_line(std::string_view line, std::string& why,
 }
 
 bool import_batch::full() const {
-  constexpr std::size_t max_entries = 1000;
-  constexpr std::size_t max_bytes = std::size_t{4} << 20;
-  return entries_.size() >= max_entries || bytes_ >= max_bytes;
+  return entries_.size() >= import_batch_entries
+         || bytes_ >= import_batch_bytes;
 }
 
 std::vector<update> import_batch::take() {

@@ -6,6 +6,7 @@
 // exactly as the network did. A line without `hlc` (written by hand or by
 // another tool) is stamped from its `timestamp`. A `value` of null is a
 // delete (exports carry them when asked for tombstones).
+#include "protocol/limits.hpp"
 #include "protocol/update.hpp"
 
 #include <cstddef>
@@ -27,7 +28,7 @@ bool parse_import_line(std::string_view line, update& out, std::string& why,
                        uint64_t now_ms);
 
 /// Parsed import lines gathered into batches of at most 1,000 entries or
-/// about 4 MiB, each to be applied in one transaction, so that an import
+/// about 4 MiB (limits.hpp), each to be applied in one transaction, so that an import
 /// holds one batch at a time, whatever the size of its values.
 class import_batch {
 public:
@@ -44,9 +45,6 @@ private:
   std::vector<update> entries_;
   std::size_t bytes_ = 0;
 };
-
-/// The longest import line: a value at the body limit plus its fields.
-constexpr std::size_t max_import_line_bytes = (std::size_t{1} << 20) + 64 * 1024;
 
 /// Cuts a byte stream into lines (LF or CRLF; blank lines are skipped),
 /// holding at most one partial line.

@@ -2,14 +2,13 @@
 // Path rules of the contract: what a key, a scan prefix and a subscription
 // prefix may be. Plain functions, so the HTTP layer, the wire decoder and the
 // C++ facade all enforce exactly the same rules.
+#include "protocol/limits.hpp" // max_path_bytes
+
 #include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace p2p {
-
-/// Longest path in bytes. LMDB keys stop at 511 bytes; the rest is headroom.
-constexpr std::size_t max_path_bytes = 400;
 
 /// Empty when `path` is a valid key, otherwise why it is not: UTF-8, 1 to
 /// 400 bytes, `/`-separated segments that are neither empty, `.` nor `..`,

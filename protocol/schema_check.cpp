@@ -1,10 +1,8 @@
 // The keyword checks of the schema validator: what validate() runs.
 #include "protocol/json_number.hpp"
+#include "protocol/json_writer.hpp"
 #include "protocol/schema_node.hpp"
 
-#include <boost/json/serialize.hpp>
-
-#include <charconv>
 #include <cmath>
 
 namespace p2p::schema_detail {
@@ -77,16 +75,6 @@ std::string type_message(unsigned types) {
   return message;
 }
 
-// For messages: "1.5" rather than Boost's "1.5E0"; shortest round trip, and
-// not affected by the process locale.
-std::string number_text(const json::value& v) {
-  if (!v.is_double())
-    return json::serialize(v);
-  char text[32];
-  auto end = std::to_chars(text, text + sizeof text, v.get_double()).ptr;
-  return std::string(text, end);
-}
-
 // JSON text to quote in a message, unless it is too long to be useful.
 std::string quoted_or(std::string text, const char* otherwise) {
   return text.size() <= 80 ? text : otherwise;
@@ -126,7 +114,7 @@ void check_number(const schema_node& node, const json::value& v,
     int c = compare_json_numbers(v, *limit);
     bool passes = c == 0 ? passes_if_equal : (c < 0) == passes_if_less;
     if (!passes)
-      report(state, std::string("must be ") + op + " " + number_text(*limit));
+      report(state, std::string("must be ") + op + " " + json_text(*limit));
   };
   bound(node.minimum, false, true, ">=");
   bound(node.maximum, true, true, "<=");
@@ -226,11 +214,11 @@ void check(const schema_node& node, const json::value& v, check_state& state) {
       if ((listed = json_equal(v, allowed)))
         break;
     if (!listed)
-      report(state, "must be one of " + quoted_or(json::serialize(*node.enum_values),
+      report(state, "must be one of " + quoted_or(json_text(*node.enum_values),
                                                   "the allowed values"));
   }
   if (node.const_value && !json_equal(v, *node.const_value))
-    report(state, "must equal " + quoted_or(json::serialize(*node.const_value),
+    report(state, "must equal " + quoted_or(json_text(*node.const_value),
                                             "the constant"));
   switch (v.kind()) {
     case json::kind::int64:

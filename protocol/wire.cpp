@@ -1,10 +1,10 @@
 #include "protocol/wire.hpp"
 
+#include "protocol/json_parse.hpp"
 #include "protocol/json_text.hpp"
 #include "protocol/path.hpp"
 #include "protocol/sketch.hpp"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -46,14 +46,17 @@ struct reader {
       why = std::string("missing field '") + name + "'";
     return v;
   }
-  bool u64(const char* name, uint64_t& out) {
+  /// A counter (a JSON integer); or, with `big`, a number that may pass
+  /// 2^53 (a stamp): a string of digits, or the integer older nodes send.
+  bool u64(const char* name, uint64_t& out, bool big = false) {
     auto* v = field(name);
     if (!v)
       return false;
-    auto x = json_u64(*v);
+    auto x = big ? json_u64_or_string(*v) : json_u64(*v);
     if (!x)
       return why = std::string("field '") + name
-                   + "' must be a non-negative integer",
+                   + (big ? "' must be a string of digits"
+                          : "' must be a non-negative integer"),
              false;
     out = *x;
     return true;
@@ -83,7 +86,7 @@ bool decode_update(const json::value& v, update& u, std::string& why,
   if (!v.is_object())
     return why = "an item must be an object", false;
   reader r{v.get_object(), why};
-  if (!r.str("path", u.path) || !r.u64("hlc", u.time)
+  if (!r.str("path", u.path) || !r.u64("hlc", u.time, true)
       || !r.hex("origin", u.origin))
     return false;
   if (auto err = update_error(u, now_ms); !err.empty())
@@ -92,7 +95,7 @@ bool decode_update(const json::value& v, update& u, std::string& why,
   if (!value)
     return false;
   std::string err;
-  u.value = canonical_json(*value, err);
+  u.value = canonical_value(*value, err);
   if (u.value.empty())
     return why = "bad item value: " + err, false;
   return true;
@@ -192,7 +195,7 @@ bool decode(std::string_view text, message& out, std::string& why,
   // the envelope adds three levels.
   json::parse_options opts;
   opts.max_depth = 32 + 3;
-  auto v = json::parse(text, ec, {}, opts);
+  auto v = parse_json(text, ec, opts);
   if (ec)
     return why = "frame is not JSON: " + ec.message(), false;
   if (!v.is_object())
@@ -253,7 +256,7 @@ std::string encode_changes(const std::vector<const update*>& items,
     out += ",\"value\":";
     out += u->value;
     out += ",\"hlc\":";
-    out += std::to_string(u->time);
+    append_u64_string(out, u->time);
     out += ",\"origin\":";
     append_json_string(out, u->origin);
     out += '}';

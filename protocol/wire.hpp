@@ -3,6 +3,7 @@
 // See protocol/WIRE.md for the message set with the JSON of each message.
 // decode() is the only parser of peer input: everything it returns has
 // passed the path rules, the type checks and the limits.
+#include "protocol/limits.hpp"
 #include "protocol/update.hpp"
 
 #include <cstdint>
@@ -14,8 +15,8 @@
 namespace p2p::wire {
 
 constexpr int protocol_version = 1;
-/// Largest frame a node sends or accepts (a 1 MiB value plus its envelope).
-constexpr std::size_t max_frame_bytes = (std::size_t{1} << 20) + 64 * 1024;
+/// Largest frame a node sends or accepts (limits.hpp).
+using p2p::max_frame_bytes;
 
 /// An item stamped further than this ahead of the receiver's wall clock is
 /// refused: a lying or badly skewed peer must not pin paths (or the clock)

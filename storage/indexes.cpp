@@ -1,12 +1,12 @@
 #include "storage/indexes.hpp"
 
 #include "protocol/json_pointer.hpp"
+#include "protocol/json_writer.hpp"
 #include "protocol/sort_key.hpp"
 #include "storage/lmdb.hpp"
 #include "storage/record.hpp"
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include <optional>
@@ -108,7 +108,7 @@ std::pair<index_def, uint64_t> index_store::create(lmdb::txn& t,
   boost::json::object desc;
   desc["prefix"] = prefix;
   desc["field"] = field;
-  t.put(defs_, index_id_key(def.id), boost::json::serialize(desc));
+  t.put(defs_, index_id_key(def.id), json_text(desc));
   uint64_t built = 0;
   lmdb::cursor c(t, records);
   for (bool ok = prefix.empty() ? c.first() : c.seek(prefix); ok;

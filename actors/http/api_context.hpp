@@ -4,6 +4,7 @@
 #include "actors/link/link_types.hpp"
 #include "actors/router_actor.hpp"
 #include "actors/web_types.hpp"
+#include "protocol/limits.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -21,7 +22,7 @@ class database;
 struct node_metrics;
 
 struct http_limits {
-  std::size_t body_bytes = std::size_t{1} << 20; // 413 above
+  std::size_t body_bytes = max_body_bytes;        // 413 above
   std::size_t header_bytes = 16 * 1024;          // 431 above
   std::chrono::milliseconds idle_timeout{30000}; // silent client closed
   std::size_t sse_queue_bytes = 8 << 20;         // slow SSE client closed

@@ -40,6 +40,8 @@ unsigned status_for(const caf::error& err) {
   if (is_error(err, p2p_errc::invalid_path)
       || is_error(err, p2p_errc::invalid_value))
     return 400;
+  if (is_error(err, p2p_errc::too_large))
+    return 413;
   if (is_error(err, p2p_errc::rejected))
     return 403;
   if (is_error(err, p2p_errc::not_found))

@@ -3,11 +3,11 @@
 #include "actors/http/url.hpp"
 #include "actors/router_data.hpp"
 #include "actors/metrics.hpp"
+#include "protocol/json_parse.hpp"
 #include "protocol/json_text.hpp"
+#include "protocol/json_writer.hpp"
 #include "storage/database.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <caf/all.hpp>
 
@@ -51,9 +51,9 @@ std::optional<std::string> param(std::string_view query, std::string_view key) {
 /// as a string (so `eq=admin` works without quotes).
 std::string as_json_value(const std::string& text) {
   boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
+  auto v = parse_json(text, ec);
   if (!ec)
-    return boost::json::serialize(v);
+    return json_text(v);
   std::string out;
   append_json_string(out, text);
   return out;

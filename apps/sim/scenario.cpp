@@ -1,5 +1,7 @@
 #include "apps/sim/scenario.hpp"
 
+#include "protocol/json_writer.hpp"
+
 #include <boost/json.hpp>
 
 #include <random>
@@ -143,7 +145,7 @@ step parse_step(const json::value& v, int n, std::size_t index) {
     s.node = node();
     s.path = need_string(o, "path", where);
     if (s.what != step::remove)
-      s.value = json::serialize(need(o, "value", where));
+      s.value = p2p::json_text(need(o, "value", where)); // as stored
   } else if (key == "bulk") {
     auto& who = need(o, "node", where);
     s.node = who.is_string() && who.get_string() == "all"

@@ -89,7 +89,7 @@ def after_hello_cases():
         ("path trailing slash", [T(changes(item("liar/")))], []), ("path a number", [T(changes(item(7)))], []),
         ("path 401 bytes", [T(changes(item("a" * 401)))], []),
         ("path control char", [T(changes(item("liar/a\u0001b")))], []),
-        bad("hlc a string", "liar/hlcstr", hlc=str(hlc_now())), bad("hlc negative", "liar/hlcneg", hlc=-5),
+        bad("hlc a string of letters", "liar/hlcstr", hlc="soon"), bad("hlc negative", "liar/hlcneg", hlc=-5),
         bad("hlc a float", "liar/hlcfloat", hlc=1.5), bad("hlc missing", "liar/nohlc", hlc=MISSING),
         bad("origin not hex", "liar/orighex", origin="node-b"), bad("origin missing", "liar/noorig", origin=MISSING),
         bad("origin empty", "liar/origempty", origin=""), bad("value missing", "liar/noval", value=MISSING),

@@ -28,7 +28,7 @@ class ExportImportTest(ClusterTestCase):
         for line, e in zip(lines, scan):
             self.assertEqual(set(line), {"path", "value", "timestamp", "origin", "hlc"}, line)
             self.assertEqual({k: line[k] for k in e}, e)
-            self.assertEqual(line["hlc"] >> HLC_COUNTER_BITS, line["timestamp"], line)
+            self.assertEqual(int(line["hlc"]) >> HLC_COUNTER_BITS, line["timestamp"], line)
         self.assertNotIn("tr/dead", [l["path"] for l in lines], "no tombstones unless asked")
         b = self.start_node("xb")
         status, body = http_import(b, raw)
@@ -104,7 +104,7 @@ class ExportImportTest(ClusterTestCase):
         self.assertEqual(http_import(node, body), (200, {"lines": 3, "applied": 3}))
         self.assertEqual(strip_scan(full_scan(node)), [("ts/a", {"x": 1}, t, FOREIGN), ("ts/b", "b", t + 5, "0a"),
                                                        ("ts/c", [1], t + 7, FOREIGN)])
-        hlcs = [l["hlc"] for l in ndjson(http_export(node, "ts/"))]
+        hlcs = [int(l["hlc"]) for l in ndjson(http_export(node, "ts/"))]
         self.assertEqual(hlcs, [t << HLC_COUNTER_BITS, (t + 5) << HLC_COUNTER_BITS, ((t + 7) << HLC_COUNTER_BITS) + 3])
         for line, applied, value in ((entry("ts/a", "older", t - 1), 0, {"x": 1}),
                                      (entry("ts/a", "newer", t + 1), 1, "newer"),

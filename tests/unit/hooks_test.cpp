@@ -161,7 +161,7 @@ TEST_CASE("facade: schemas, indexes and queries") {
   }
   CHECK_FALSE(server.get("people/bad"));
   // Numbers JSON cannot hold are refused before any schema sees them.
-  CHECK_THROWS_AS(server.put("people/nan", R"({"age":0e400})"), p2p_error);
+  CHECK_THROWS_AS(server.put("people/nan", R"({"age":1e400})"), p2p_error);
   CHECK_FALSE(server.get("people/nan"));
   CHECK_THROWS_AS(server.set_schema("people/", "{\"type\":\"nonsense\"}"),
                   p2p_error);
@@ -206,4 +206,41 @@ TEST_CASE("facade: an import merges by last-write-wins") {
                             "aa"}}),
     p2p_error); // stamped an hour ahead
   CHECK_FALSE(server.get("k/c"));
+}
+
+TEST_CASE("facade: values are held to the stored-size limit, as over HTTP") {
+  // The facade has no body limit: the value is checked as stored, where
+  // every local write is made, so what it stores can cross every link.
+  test_dir dir;
+  auto options = options_in(dir);
+  options.hooks.before_put = [](const std::string& path,
+                                boost::json::value& value) {
+    if (path == "grows/x") // a hook may make a small value too big
+      value = boost::json::value(std::string(max_value_bytes, 'x'));
+    return std::string();
+  };
+  P2PServer server(options);
+  server.start();
+  CHECK(server.put("n/x", R"({"a":1.5,"c":0.1,"e":-0.0})").value
+        == R"({"a":1.5,"c":0.1,"e":0})");
+  auto too_big = "\"" + std::string(max_value_bytes, 'x') + "\"";
+  auto refused = [&](const std::string& path, const std::string& json) {
+    try {
+      server.put(path, json);
+    } catch (const p2p_error& e) {
+      return std::string(e.what()).find("over the limit") != std::string::npos;
+    }
+    return false;
+  };
+  CHECK(refused("big/x", too_big));
+  CHECK_FALSE(server.get("big/x"));
+  CHECK(refused("grows/x", "1"));
+  CHECK_FALSE(server.get("grows/x"));
+  CHECK_THROWS_AS(
+    server.import_updates({{"big/y", too_big, hlc_from_ms(1000), "aa"}}),
+    p2p_error);
+  CHECK_FALSE(server.get("big/y"));
+  // Just at the limit is fine.
+  auto at_limit = "\"" + std::string(max_value_bytes - 2, 'x') + "\"";
+  CHECK(server.put("big/z", at_limit).value == at_limit);
 }

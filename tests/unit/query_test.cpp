@@ -243,6 +243,13 @@ TEST_CASE("export lines read back as the same update") {
   REQUIRE(parse_import_line(R"({"path":"p","value":1,"timestamp":5,"origin":"ab"})",
                             back, why, 1700000000000));
   CHECK(back.time == hlc_from_ms(5));
+  // The stamp as today's exports write it (a string, which JavaScript keeps
+  // exact), and as earlier ones did (an integer).
+  CHECK(line.find(R"("hlc":"111411200000000007")") != std::string::npos);
+  REQUIRE(parse_import_line(R"({"path":"p","value":1,"timestamp":1700000000000,)"
+                            R"("origin":"ab","hlc":111411200000000007})",
+                            back, why, 1700000000000));
+  CHECK(back.time == u.time);
   auto refused = [&](std::string_view l) {
     return !parse_import_line(l, back, why, 1700000000000) && !why.empty();
   };
@@ -255,6 +262,7 @@ TEST_CASE("export lines read back as the same update") {
   CHECK(refused(R"({"path":"a//b","value":1,"timestamp":5,"origin":"ab"})"));
   CHECK(refused(R"({"path":"p","value":1,"timestamp":-5,"origin":"ab"})"));
   CHECK(refused(R"({"path":"p","value":1,"timestamp":5,"hlc":1,"origin":"ab"})"));
+  CHECK(refused(R"({"path":"p","value":1,"hlc":"x5","origin":"ab"})"));
   CHECK(refused(R"({"path":"p","value":1,"timestamp":1800000000000,"origin":"ab"})"));
   CHECK(refused(R"({"path":"p","value":1,"timestamp":281474976710656,"origin":"ab"})"));
 }

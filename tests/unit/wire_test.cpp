@@ -57,7 +57,7 @@ TEST_CASE("wire: malformed, unknown and mistyped frames are refused") {
   };
   CHECK(decode_error(item(R"("path":"a//b","value":1,"hlc":1,"origin":"ab")"))
           .find("path") != std::string::npos);
-  CHECK(!decode_error(item(R"("path":"a","value":1,"hlc":"1","origin":"ab")"))
+  CHECK(!decode_error(item(R"("path":"a","value":1,"hlc":"x1","origin":"ab")"))
            .empty());
   CHECK(!decode_error(item(R"("path":"a","value":1,"hlc":1,"origin":"zz")"))
            .empty());
@@ -90,4 +90,40 @@ TEST_CASE("wire: a sync may carry a sketch, which must be one") {
   CHECK_FALSE(decode_error(R"({"type":"sync","since":0,"sketch":"not base64!"})")
                 .empty());
   CHECK_FALSE(decode_error(R"({"type":"sync","since":0,"sketch":5})").empty());
+}
+
+TEST_CASE("wire: stamps travel as strings, integers still read") {
+  // JavaScript reads every JSON number as a double: 117714745343148033 would
+  // come back as 117714745343148030. A stamp is written as a string.
+  update u{"p", "1.5", 117714745343148033, "ab"};
+  auto frame = wire::encode_changes({&u}, 3);
+  CHECK(frame.find(R"("hlc":"117714745343148033")") != std::string::npos);
+  wire::message m;
+  std::string why;
+  auto now = wall_ms_of(u.time);
+  REQUIRE(wire::decode(frame, m, why, now));
+  CHECK(std::get<wire::changes>(m).items.at(0) == u);
+  // An older node's integer form.
+  REQUIRE(wire::decode(R"({"type":"changes","upto":3,"items":[{"path":"p",)"
+                       R"("value":1.5,"hlc":117714745343148033,"origin":"ab"}]})",
+                       m, why, now));
+  CHECK(std::get<wire::changes>(m).items.at(0) == u);
+  for (auto hlc : {R"("")", R"("soon")", R"("-1")", R"("1e5")", "1.5"}) {
+    CAPTURE(hlc);
+    CHECK_FALSE(wire::decode(std::string(R"({"type":"changes","upto":3,)")
+                               + R"("items":[{"path":"p","value":1,"hlc":)"
+                               + hlc + R"(,"origin":"ab"}]})",
+                             m, why, now));
+  }
+}
+
+TEST_CASE("wire: an item over the value limit as stored is refused") {
+  // Under the frame limit as sent, over the value limit once canonical.
+  std::string value = "[1e20";
+  while (value.size() + 5 < max_value_bytes / 2)
+    value += ",1e20";
+  value += ']';
+  auto frame = R"({"type":"changes","upto":1,"items":[{"path":"p","value":)"
+               + value + R"(,"hlc":"5","origin":"ab"}]})";
+  CHECK(decode_error(frame).find("over the limit") != std::string::npos);
 }
