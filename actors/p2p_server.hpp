@@ -138,8 +138,10 @@ public:
                       bool with_tombstones = false) const;
   /// Stops serving, closes the links and the db. Idempotent.
   void close();
-  /// Like close(), but the links are cut without a goodbye (no WebSocket
-  /// close), as when the process dies. What was acknowledged is on disk.
+  /// For simulations: ends the node as abruptly as one process can, as if
+  /// killed. No reply leaves, links are cut without a WebSocket close, the
+  /// store's uncommitted batch is dropped, and the next start sees an
+  /// unclean shutdown (new epoch). What was acknowledged is on disk.
   void crash();
 
   /// Refuses links to these node ids and cuts those up (a partition); an

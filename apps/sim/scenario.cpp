@@ -144,6 +144,18 @@ step parse_step(const json::value& v, int n, std::size_t index) {
     s.path = need_string(o, "path", where);
     if (s.what != step::remove)
       s.value = json::serialize(need(o, "value", where));
+    if (s.what == step::check && o.if_contains("for_ms"))
+      s.for_ms = need_int(o, "for_ms", where);
+  } else if (key == "crash" && arg.is_object()) {
+    s.what = step::crash;
+    s.node = node();
+    s.count = o.if_contains("inflight")
+                ? static_cast<int>(need_int(o, "inflight", where))
+                : 0;
+    if (s.count < 0 || s.count > 100000)
+      throw bad_scenario(where + ": inflight from 0 to 100000");
+    s.prefix = o.if_contains("prefix") ? need_string(o, "prefix", where)
+                                       : "inflight/";
   } else if (key == "bulk") {
     auto& who = need(o, "node", where);
     s.node = who.is_string() && who.get_string() == "all"
@@ -177,8 +189,13 @@ step parse_step(const json::value& v, int n, std::size_t index) {
     }
   } else if (key == "heal") {
     s.what = step::heal;
+  } else if (key == "flap") {
+    s.what = step::flap;
+    s.node = node_index(arg, n, where);
   } else if (key == "check_identical") {
     s.what = step::check_identical;
+  } else if (key == "check_acknowledged") {
+    s.what = step::check_acknowledged;
   } else {
     throw bad_scenario(where + ": unknown step kind");
   }
