@@ -6,7 +6,7 @@
 #   sim      seeded random p2p-sim scenarios (p2p-sim --random SEED), each converged and identical
 #   soak     three nodes under mixed load; heap RSS and open fds sampled, growth bounded
 #
-# scripts/chaos.sh --quick   ~1 minute: 10 kill trials, 6 cluster kills, 10 seeds, a 30 s soak
+# scripts/chaos.sh --quick   ~1 minute: 10 kill trials, 6 cluster kills, 10 seeds, a 20 s soak
 # scripts/chaos.sh --full    200 kill trials, 50 cluster kills, 100 seeds, a 10 minute soak
 #                            (about 35 minutes on 2 cores); failing seeds are saved in tests/scenarios/
 # scripts/chaos.sh --quick kill|cluster|sim|soak   one part only (CTest runs each this way)
@@ -26,7 +26,7 @@ case $mode in
   --quick)
     kill_args=(--trials 10) cluster_args=(--kills 6 --per-cluster 3)
     sim_args=(--seeds 10 --first "${CHAOS_FIRST_SEED:-1}" --save-failures "$build/chaos-failed-seeds")
-    soak_args=(--seconds 30 --interval 2) ;;
+    soak_args=(--seconds 20 --interval 2) ;;
   --full)
     kill_args=(--trials 200) cluster_args=(--kills 50 --per-cluster 10)
     sim_args=(--seeds 100 --first "${CHAOS_FIRST_SEED:-1}" --save-failures "$root/tests/scenarios")

@@ -144,8 +144,11 @@ step parse_step(const json::value& v, int n, std::size_t index) {
     s.path = need_string(o, "path", where);
     if (s.what != step::remove)
       s.value = json::serialize(need(o, "value", where));
-    if (s.what == step::check && o.if_contains("for_ms"))
+    if (s.what == step::check && o.if_contains("for_ms")) {
       s.for_ms = need_int(o, "for_ms", where);
+      if (s.for_ms < 0 || s.for_ms > 600000)
+        throw bad_scenario(where + ": for_ms from 0 to 600000");
+    }
   } else if (key == "crash" && arg.is_object()) {
     s.what = step::crash;
     s.node = node();
