@@ -44,7 +44,10 @@ for part in $parts; do
     *) echo "chaos.sh: unknown part '$part' (kill, cluster, sim, soak)" >&2; exit 2 ;;
   esac
   echo "== $part: ${cmd[*]}"
-  out=$("${cmd[@]}" 2>&1 | tee /dev/stderr | grep -E "^$part: (PASS|FAIL)" | tail -1)
+  log=$(mktemp)
+  "${cmd[@]}" 2>&1 | tee "$log"
+  out=$(grep -E "^$part: (PASS|FAIL)" "$log" | tail -1)
+  rm -f "$log"
   [[ -n $out ]] || out="$part: FAIL (no summary; see above)"
   [[ $out == "$part: PASS"* ]] || status=1
   summary+=("$out")

@@ -40,12 +40,13 @@ def main():
         m = re.search(r": (\d+) nodes", text)
         nodes.append(int(m.group(1)) if m else 0)
         if ok:
-            if args.save_failures:
+            if args.save_failures and os.path.exists(saved):
                 os.remove(saved)
             continue
         failed.append(seed)
         print(f"seed {seed} FAILED (rerun: {' '.join(cmd[:3])}"
-              + (f"; kept as {saved}" if args.save_failures else "") + "):\n"
+              + (f"; kept as {saved}" if args.save_failures and os.path.exists(saved) else "")
+              + "):\n"
               + "\n".join(text.splitlines()[-15:]), flush=True)
     return report("sim", not failed, {
         "seeds": args.seeds, "first": args.first, "converged": args.seeds - len(failed),
