@@ -8,7 +8,7 @@
 #
 # scripts/chaos.sh --quick   ~1 minute: 10 kill trials, 6 cluster kills, 10 seeds, a 20 s soak
 # scripts/chaos.sh --full    200 kill trials, 50 cluster kills, 100 seeds, a 10 minute soak
-#                            (about 35 minutes on 2 cores); failing seeds are saved in tests/scenarios/
+#                            (about 17 minutes on 2 cores); failing seeds are saved in tests/scenarios/
 # scripts/chaos.sh --quick kill|cluster|sim|soak   one part only (CTest runs each this way)
 # Binaries: $BUILD_DIR (default build/), or $P2P_NODE and $P2P_SIM. Prints one summary line per part; exits 1 if any failed.
 set -uo pipefail
