@@ -207,7 +207,19 @@ void P2PServer::close() {
 }
 
 void P2PServer::crash() {
-  impl_->shut_down(caf::exit_reason::kill);
+  // As unclean as one process allows: no reply leaves once I/O stops, the
+  // store is killed with its pending batch uncommitted (kill skips its exit
+  // handler), links drop without a close frame, and the db keeps its "open"
+  // mark.
+  auto& d = *impl_;
+  if (!d.running)
+    return;
+  if (d.http)
+    d.http->stop();
+  d.stop_actor(d.store, caf::exit_reason::kill);
+  d.stop_actor(d.router, caf::exit_reason::kill);
+  d.db->close_as_if_killed();
+  d.shut_down(caf::exit_reason::kill);
 }
 
 void P2PServer::impl::shut_down(caf::exit_reason links_reason) {

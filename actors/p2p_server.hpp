@@ -150,8 +150,10 @@ public:
   /// way on other threads finish (or fail with p2p_error), later ones
   /// throw p2p_error. Unsubscribe functions then do nothing.
   void close();
-  /// Like close(), but the links are cut without a goodbye (no WebSocket
-  /// close), as when the process dies. What was acknowledged is on disk.
+  /// For simulations: ends the node as abruptly as one process can, as if
+  /// killed. No reply leaves, links are cut without a WebSocket close, the
+  /// store's uncommitted batch is dropped, and the next start sees an
+  /// unclean shutdown (new epoch). What was acknowledged is on disk.
   void crash();
 
   /// Refuses links to these node ids and cuts those up (a partition); an

@@ -1,15 +1,21 @@
 // p2p-sim SCENARIO.json [--json REPORT.json] [--keep]: runs a multi-node
 // scenario in one process and reports each step; exits 1 when a check fails
 // or a wait times out (saying which), 2 on a bad scenario or command line.
+// p2p-sim --random SEED [--nodes N] [--save FILE]: the same for a scenario
+// made from the seed (saved as JSON, to keep a failing one as a regression).
+#include "apps/sim/random_scenario.hpp"
 #include "apps/sim/runner.hpp"
 
 #include <boost/json.hpp>
 #include <caf/all.hpp>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 namespace {
@@ -26,38 +32,80 @@ std::string format_bytes(uint64_t b) {
 }
 
 int usage() {
-  std::cerr << "usage: p2p-sim SCENARIO.json [--json REPORT.json] [--keep]\n";
+  std::cerr << "usage: p2p-sim SCENARIO.json [--json REPORT.json] [--keep]\n"
+               "       p2p-sim --random SEED [--nodes N] [--save FILE] "
+               "[--json REPORT.json] [--keep]\n";
   return 2;
+}
+
+// A whole decimal number in [lo, hi], or nothing.
+std::optional<uint64_t> number_arg(const std::string& text, uint64_t lo,
+                                   uint64_t hi) {
+  if (text.empty() || text.size() > 20
+      || text.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  errno = 0;
+  auto v = std::strtoull(text.c_str(), nullptr, 10);
+  if (errno == ERANGE || v < lo || v > hi)
+    return std::nullopt;
+  return v;
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-  std::string scenario_path, json_path;
+  std::string scenario_path, json_path, save_path;
+  std::optional<uint64_t> seed, nodes;
   bool keep = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--json" && i + 1 < argc)
       json_path = argv[++i];
-    else if (a == "--keep")
+    else if (a == "--save" && i + 1 < argc)
+      save_path = argv[++i];
+    else if (a == "--random" && i + 1 < argc) {
+      if (!(seed = number_arg(argv[++i], 0, UINT64_MAX))) {
+        std::cerr << "p2p-sim: --random takes a seed (a whole number)\n";
+        return 2;
+      }
+    } else if (a == "--nodes" && i + 1 < argc) {
+      if (!(nodes = number_arg(argv[++i], 2, 200))) {
+        std::cerr << "p2p-sim: --nodes takes a number from 2 to 200\n";
+        return 2;
+      }
+    } else if (a == "--keep")
       keep = true;
-    else if (a == "--help" || a == "-h" || !scenario_path.empty())
+    else if (a == "--help" || a == "-h" || !scenario_path.empty()
+             || a.rfind("--", 0) == 0)
       return usage();
     else
       scenario_path = a;
   }
-  if (scenario_path.empty())
+  if (seed.has_value() == !scenario_path.empty()
+      || (!seed && (nodes || !save_path.empty())))
     return usage();
-  std::ifstream in(scenario_path);
-  if (!in) {
-    std::cerr << "p2p-sim: cannot read " << scenario_path << "\n";
-    return 2;
+  std::string text;
+  if (seed) {
+    text = p2p::sim::random_scenario_json(*seed,
+                                          static_cast<int>(nodes.value_or(0)));
+    scenario_path = "random seed " + std::to_string(*seed);
+    if (!save_path.empty() && !(std::ofstream(save_path) << text)) {
+      std::cerr << "p2p-sim: cannot write " << save_path << "\n";
+      return 2;
+    }
+  } else {
+    std::ifstream in(scenario_path);
+    if (!in) {
+      std::cerr << "p2p-sim: cannot read " << scenario_path << "\n";
+      return 2;
+    }
+    std::stringstream buf;
+    buf << in.rdbuf();
+    text = buf.str();
   }
-  std::stringstream text;
-  text << in.rdbuf();
   p2p::sim::scenario sc;
   std::string why;
-  if (!p2p::sim::parse_scenario(text.str(), sc, why)) {
+  if (!p2p::sim::parse_scenario(text, sc, why)) {
     std::cerr << "p2p-sim: " << scenario_path << ": " << why << "\n";
     return 2;
   }
@@ -94,12 +142,14 @@ int main(int argc, char** argv) {
         std::printf("%-4zu %-16s %10.1f %14llu %12s  %s\n", i, r.name.c_str(),
                     r.ms, static_cast<unsigned long long>(r.updates_sent),
                     format_bytes(r.bytes_sent).c_str(),
-                    r.ok ? "ok" : ("FAILED: " + r.error).c_str());
+                    r.ok ? ("ok" + (r.note.empty() ? "" : " (" + r.note + ")")).c_str()
+                         : ("FAILED: " + r.error).c_str());
         std::fflush(stdout);
         steps_json.push_back({{"index", i},
                               {"kind", r.name},
                               {"ok", r.ok},
                               {"error", r.error},
+                              {"note", r.note},
                               {"ms", r.ms},
                               {"updates_sent", r.updates_sent},
                               {"link_bytes_sent", r.bytes_sent}});

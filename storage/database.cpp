@@ -102,9 +102,11 @@ database::~database() {
   if (owner_lock_fd_ < 0)
     return; // read-only
   try {
-    lmdb::txn t(*env_, false);
-    t.del(meta_, open_key);
-    t.commit();
+    if (!closed_as_if_killed_) {
+      lmdb::txn t(*env_, false);
+      t.del(meta_, open_key);
+      t.commit();
+    }
   } catch (const std::exception&) {
     // The next open sees the mark and moves to a new epoch: safe.
   }

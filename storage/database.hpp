@@ -61,6 +61,10 @@ public:
   database(const database&) = delete;
   database& operator=(const database&) = delete;
 
+  /// For crash simulations: closing commits nothing more (the "open" mark
+  /// stays, so the next open starts a new epoch, as after a killed process).
+  void close_as_if_killed() { closed_as_if_killed_ = true; }
+
   /// Made once (random 64 bits, hex) and kept in the db.
   std::string node_id() const;
   void set_node_id(const std::string& id);
@@ -157,6 +161,7 @@ private:
   unsigned schemas_ = 0;
   index_store indexes_;
   int owner_lock_fd_ = -1; // flock'ed while this process owns the db
+  bool closed_as_if_killed_ = false;
   // Only touched inside write transactions, which LMDB serializes.
   std::vector<index_def> index_defs_;
   uint64_t index_generation_ = ~uint64_t{0};

@@ -54,6 +54,7 @@ P2PServer& runner::at(int i, const char* action) {
 
 bool runner::start(std::string& why) {
   nodes_.resize(sc_.nodes);
+  group_of_.assign(sc_.nodes, -1);
   // Of each edge, the higher index dials the lower, so targets start first.
   std::vector<std::vector<int>> dials(sc_.nodes);
   for (auto [a, b] : sc_.edges)
@@ -69,6 +70,7 @@ bool runner::start(std::string& why) {
       nodes_[i].server = std::make_unique<P2PServer>(sys_, o);
       nodes_[i].server->start();
       o.port = nodes_[i].server->port(); // a restart comes back here
+      nodes_[i].id = nodes_[i].server->server_id();
     }
   } catch (const std::exception& e) {
     why = std::string("starting the nodes: ") + e.what();
@@ -123,7 +125,8 @@ void runner::write_bulk(const step& s) {
   int answered = 0;
   std::string error;
   self->receive_for(answered, s.count)(
-    [](update&) {}, [&](caf::error& e) { error = sys_.render(e); },
+    [&](update& u) { acked_.acknowledged(u); },
+    [&](caf::error& e) { error = sys_.render(e); },
     caf::after(std::chrono::seconds(60)) >> [&] { error = "timeout"; });
   if (!error.empty())
     throw step_failed("bulk write failed: " + error);
@@ -161,69 +164,179 @@ bool runner::converged() const {
   return true;
 }
 
-void runner::do_step(const step& s) {
+std::vector<std::string> runner::blocked_for(int i) const {
+  std::vector<std::string> out;
+  for (int j = 0; j < sc_.nodes; ++j)
+    if (group_of_[i] >= 0 && group_of_[j] >= 0 && group_of_[i] != group_of_[j])
+      out.push_back(nodes_[j].id);
+  return out;
+}
+
+void runner::write_or_delete(const step& s) {
+  auto& server = at(s.node, s.what == step::write ? "write" : "delete");
+  if (s.what == step::write)
+    return acked_.acknowledged(server.put(s.path, s.value));
+  // Through the router, whose answer carries the tombstone's stamp.
+  caf::scoped_actor self{sys_};
+  std::string error;
+  self->request(server.router(), std::chrono::seconds(30), delete_atom::value,
+                s.path)
+    .receive([&](update& u) { acked_.acknowledged(u); },
+             [&](caf::error& e) {
+               if (!is_error(e, p2p_errc::not_found))
+                 error = error_message(e);
+             });
+  if (!error.empty())
+    throw step_failed("delete " + s.path + " failed: " + error);
+}
+
+// Sends one write and waits for its answer, then sends the other `count`-1
+// and crashes the node at once: the store is mid-way through them. Answers
+// that arrived by then are acknowledged writes, which must survive; the
+// rest may or may not land.
+std::string runner::crash(const step& s) {
+  auto& server = at(s.node, "crash");
+  caf::scoped_actor self{sys_};
+  int acked = 0;
+  auto take = [&](update& u) {
+    acked_.acknowledged(u);
+    ++acked;
+  };
+  auto send = [&](int i) {
+    self->send(server.router(), put_atom::value, s.prefix + std::to_string(i),
+               R"({"i":)" + std::to_string(i) + "}");
+  };
+  if (s.count > 0) {
+    send(0);
+    self->receive(take, [](caf::error&) {},
+                  caf::after(std::chrono::seconds(30)) >> [] {});
+  }
+  for (int i = 1; i < s.count; ++i)
+    send(i);
+  server.crash();
+  // The node's actors are gone: what is in the mailbox is all there is.
+  for (bool more = true; more;)
+    self->receive(take, [](caf::error&) {},
+                  caf::after(std::chrono::milliseconds(0)) >> [&] { more = false; });
+  nodes_[s.node].server.reset();
+  if (s.count == 0)
+    return "";
+  crashes_.push_back({s.prefix, s.count, acked});
+  return std::to_string(acked) + " of " + std::to_string(s.count)
+         + " writes in flight acknowledged";
+}
+
+void runner::check(const step& s) {
+  auto until = clock_type::now() + std::chrono::milliseconds(s.for_ms);
+  do {
+    auto got = at(s.node, "check").get(s.path);
+    auto want_absent = s.value == "null";
+    if (want_absent ? got.has_value() : got != s.value)
+      throw step_failed("node " + std::to_string(s.node) + " has " + s.path
+                        + " = " + got.value_or("(absent)") + ", expected "
+                        + s.value);
+    if (s.for_ms > 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (clock_type::now() < until);
+}
+
+std::string runner::check_acknowledged() const {
+  int checked = 0;
+  std::vector<update> some_scan;
+  for (int i = 0; i < sc_.nodes; ++i) {
+    if (!running(i))
+      continue;
+    auto live = nodes_[i].server->scan("");
+    auto diff = acked_.compare(live);
+    if (!diff.empty())
+      throw step_failed("node " + std::to_string(i)
+                        + " lost acknowledged writes: " + diff);
+    if (++checked == 1)
+      some_scan = std::move(live);
+  }
+  auto note = std::to_string(acked_.paths()) + " paths on "
+              + std::to_string(checked) + " nodes";
+  // Of the writes in flight at crashes, how many were kept though never
+  // acknowledged, and how many were dropped (never committed).
+  int sent = 0, acknowledged = 0, kept = 0;
+  for (auto& c : crashes_) {
+    sent += c.sent;
+    acknowledged += c.acknowledged;
+    for (auto& u : some_scan)
+      kept += u.path.compare(0, c.prefix.size(), c.prefix) == 0;
+  }
+  if (sent > 0)
+    note += "; of " + std::to_string(sent) + " writes in flight at crashes "
+            + std::to_string(acknowledged) + " acknowledged, "
+            + std::to_string(kept - acknowledged) + " kept unacknowledged, "
+            + std::to_string(sent - kept) + " dropped";
+  return note;
+}
+
+std::string runner::do_step(const step& s) {
   switch (s.what) {
     case step::write:
-      at(s.node, "write").put(s.path, s.value);
-      return;
     case step::remove:
-      at(s.node, "delete").del(s.path);
-      return;
+      write_or_delete(s);
+      return "";
     case step::bulk:
-      return write_bulk(s);
+      write_bulk(s);
+      return "";
     case step::wait_converged:
       if (!wait_until([&] { return converged(); }, s.deadline_ms))
         throw step_failed("not converged within "
                           + std::to_string(s.deadline_ms) + " ms; "
                           + describe());
-      return;
+      return "";
     case step::stop:
-    case step::crash: {
-      auto& server = at(s.node, "stop");
-      s.what == step::stop ? server.close() : server.crash();
+      at(s.node, "stop").close();
       nodes_[s.node].server.reset();
-      return;
-    }
+      return "";
+    case step::crash:
+      return crash(s);
     case step::restart: {
       if (running(s.node))
         throw step_failed("node " + std::to_string(s.node) + " is running");
       auto& n = nodes_[s.node];
       n.server = std::make_unique<P2PServer>(sys_, n.options);
       n.server->start();
-      return;
+      // Its partition still holds: the others refuse it already, and it
+      // refuses them (a link it dialled first is cut).
+      if (auto blocked = blocked_for(s.node); !blocked.empty())
+        n.server->block_links(blocked);
+      return "";
     }
     case step::partition:
-    case step::heal: {
-      std::vector<int> group_of(sc_.nodes, -1);
+    case step::heal:
+      group_of_.assign(sc_.nodes, -1);
       for (std::size_t g = 0; g < s.groups.size(); ++g)
         for (int i : s.groups[g])
-          group_of[i] = static_cast<int>(g);
-      for (int i = 0; i < sc_.nodes; ++i) {
-        if (!running(i))
-          continue;
-        std::vector<std::string> blocked;
-        for (int j = 0; j < sc_.nodes; ++j)
-          if (running(j) && group_of[i] >= 0 && group_of[j] >= 0
-              && group_of[i] != group_of[j])
-            blocked.push_back(nodes_[j].server->server_id());
-        nodes_[i].server->block_links(blocked);
-      }
-      return;
+          group_of_[i] = static_cast<int>(g);
+      for (int i = 0; i < sc_.nodes; ++i)
+        if (running(i))
+          nodes_[i].server->block_links(blocked_for(i));
+      return "";
+    case step::flap: {
+      auto& server = at(s.node, "flap");
+      std::vector<std::string> everyone;
+      for (int j = 0; j < sc_.nodes; ++j)
+        if (j != s.node)
+          everyone.push_back(nodes_[j].id);
+      server.block_links(everyone);
+      server.block_links(blocked_for(s.node));
+      return "";
     }
-    case step::check: {
-      auto got = at(s.node, "check").get(s.path);
-      auto want_absent = s.value == "null";
-      if (want_absent ? got.has_value() : got != s.value)
-        throw step_failed("node " + std::to_string(s.node) + " has "
-                          + s.path + " = " + got.value_or("(absent)")
-                          + ", expected " + s.value);
-      return;
-    }
+    case step::check:
+      check(s);
+      return "";
     case step::check_identical:
       if (!converged())
         throw step_failed("the running nodes do not hold identical data");
-      return;
+      return "";
+    case step::check_acknowledged:
+      return check_acknowledged();
   }
+  return "";
 }
 
 step_report runner::run(const step& s) {
@@ -232,7 +345,7 @@ step_report runner::run(const step& s) {
   auto before = totals();
   auto t0 = clock_type::now();
   try {
-    do_step(s);
+    r.note = do_step(s);
   } catch (const std::exception& e) {
     r.ok = false;
     r.error = e.what();

@@ -3,6 +3,7 @@
 // own LMDB store and loopback port, linked by the same WebSocket links as
 // real nodes, all in one actor system.
 #include "actors/p2p_server.hpp"
+#include "apps/sim/ledger.hpp"
 #include "apps/sim/scenario.hpp"
 
 #include <memory>
@@ -20,6 +21,7 @@ struct step_report {
   bool ok = true;
   std::string error;
   double ms = 0;
+  std::string note; // what an ok step measured, for the report
   uint64_t updates_sent = 0; // over all links during the step
   uint64_t bytes_sent = 0;
 };
@@ -39,20 +41,34 @@ private:
   struct node {
     server_options options;
     std::unique_ptr<P2PServer> server;
+    std::string id; // kept in its db, so the same after a restart
   };
 
   bool running(int i) const;
   P2PServer& at(int i, const char* action);
   node_stats totals() const;
   void write_bulk(const step& s);
+  void write_or_delete(const step& s);
+  std::string crash(const step& s);
+  void check(const step& s);
+  std::string check_acknowledged() const;
+  /// Node ids `i` must refuse under the current partition (down nodes too).
+  std::vector<std::string> blocked_for(int i) const;
   bool converged() const;
   std::string describe() const;
-  void do_step(const step& s);
+  std::string do_step(const step& s);
 
   caf::actor_system& sys_;
   scenario sc_;
   std::string workdir_;
   std::vector<node> nodes_;
+  std::vector<int> group_of_; // partition group per node; -1: not in one
+  ledger acked_;
+  struct in_flight {
+    std::string prefix;
+    int sent = 0, acknowledged = 0;
+  };
+  std::vector<in_flight> crashes_; // writes left in flight at crashes
 };
 
 } // namespace p2p::sim

@@ -146,6 +146,21 @@ step parse_step(const json::value& v, int n, std::size_t index) {
     s.path = need_string(o, "path", where);
     if (s.what != step::remove)
       s.value = p2p::json_text(need(o, "value", where)); // as stored
+    if (s.what == step::check && o.if_contains("for_ms")) {
+      s.for_ms = need_int(o, "for_ms", where);
+      if (s.for_ms < 0 || s.for_ms > 600000)
+        throw bad_scenario(where + ": for_ms from 0 to 600000");
+    }
+  } else if (key == "crash" && arg.is_object()) {
+    s.what = step::crash;
+    s.node = node();
+    s.count = o.if_contains("inflight")
+                ? static_cast<int>(need_int(o, "inflight", where))
+                : 0;
+    if (s.count < 0 || s.count > 100000)
+      throw bad_scenario(where + ": inflight from 0 to 100000");
+    s.prefix = o.if_contains("prefix") ? need_string(o, "prefix", where)
+                                       : "inflight/";
   } else if (key == "bulk") {
     auto& who = need(o, "node", where);
     s.node = who.is_string() && who.get_string() == "all"
@@ -179,8 +194,13 @@ step parse_step(const json::value& v, int n, std::size_t index) {
     }
   } else if (key == "heal") {
     s.what = step::heal;
+  } else if (key == "flap") {
+    s.what = step::flap;
+    s.node = node_index(arg, n, where);
   } else if (key == "check_identical") {
     s.what = step::check_identical;
+  } else if (key == "check_acknowledged") {
+    s.what = step::check_acknowledged;
   } else {
     throw bad_scenario(where + ": unknown step kind");
   }

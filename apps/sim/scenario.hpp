@@ -18,12 +18,14 @@ struct step {
     bulk,           // node (-1: spread over all running nodes), count, prefix, value_bytes
     wait_converged, // deadline_ms
     stop,           // node (graceful)
-    crash,          // node (links cut without goodbye)
+    crash,          // node, count (writes left in flight), prefix: as if killed
     restart,        // node (same port, same db)
-    partition,      // groups
+    partition,      // groups (kept for nodes that restart later)
     heal,
-    check,          // node, path, value ("null": absent or deleted)
+    flap,           // node: its links are cut and come back
+    check,          // node, path, value ("null": absent or deleted), for_ms
     check_identical,
+    check_acknowledged, // every acknowledged write holds on every running node
   } what = write;
   std::string name; // as written in the scenario, for the report
   int node = 0;
@@ -33,6 +35,7 @@ struct step {
   std::string prefix;
   int value_bytes = 0;
   int64_t deadline_ms = 30000;
+  int64_t for_ms = 0; // a check that must hold this long
   std::vector<std::vector<int>> groups;
 };
 
