@@ -177,9 +177,12 @@ launch_command parse_node_args(const std::vector<std::string>& args) {
         return fail("--idle-timeout must be milliseconds, 1 to 3600000");
       o.idle_timeout = std::chrono::milliseconds(ms);
     } else if (flag == "--sse-buffer-bytes") {
-      if (!parse_number<std::size_t>(value, o.sse_buffer_bytes, 65536,
+      // Below two events of the largest size (a 1 MiB body), one large
+      // write would end every stream.
+      if (!parse_number<std::size_t>(value, o.sse_buffer_bytes,
+                                     std::size_t{2} << 20,
                                      std::size_t{1} << 40))
-        return fail("--sse-buffer-bytes must be a number from 65536 to "
+        return fail("--sse-buffer-bytes must be a number from 2097152 to "
                     "1099511627776");
     } else {
       --i;

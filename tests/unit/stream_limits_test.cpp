@@ -143,11 +143,13 @@ TEST_CASE("budget: an event charges what it holds until the last holder") {
 
 TEST_CASE("launcher: --sse-buffer-bytes") {
   CHECK(parse_node_args({}).options.sse_buffer_bytes == std::size_t{64} << 20);
-  auto cmd = parse_node_args({"--sse-buffer-bytes", "1048576"});
+  auto cmd = parse_node_args({"--sse-buffer-bytes", "4194304"});
   CHECK(cmd.what == launch_command::run);
-  CHECK(cmd.options.sse_buffer_bytes == 1048576);
+  CHECK(cmd.options.sse_buffer_bytes == 4194304);
   CHECK(parse_node_args({"--sse-buffer-bytes", "0"}).what
         == launch_command::error);
+  CHECK(parse_node_args({"--sse-buffer-bytes", "1048576"}).what
+        == launch_command::error); // below two of the largest events
   CHECK(parse_node_args({"--sse-buffer-bytes", "1M"}).what
         == launch_command::error);
   CHECK(parse_node_args({"--sse-buffer-bytes", "-1"}).what
