@@ -54,7 +54,8 @@ class RawStream:
 
     def __init__(self, node, prefix, last_event_id=None, rcvbuf=4096):
         self.sock = socket.socket(socket.AF_INET6 if ":" in node.host else socket.AF_INET)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        if rcvbuf:  # None: the kernel's own, which grows (autotuning)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.settimeout(10)
         self.sock.connect((node.host, node.port))
         extra = f"Last-Event-ID: {last_event_id}\r\n" if last_event_id is not None else ""
