@@ -5,6 +5,7 @@
 #include "actors/link/peer_actor.hpp"
 #include "actors/metrics.hpp"
 #include "actors/store_actor.hpp"
+#include "actors/stream_budget.hpp"
 #include "protocol/path.hpp"
 #include "protocol/wire.hpp"
 #include "storage/database.hpp"
@@ -85,7 +86,9 @@ void P2PServer::start() {
   d.id = db->node_id();
   auto& sys = *d.system;
   d.store = sys.spawn<caf::detached>(store_impl, db, &d.metrics);
-  d.subscriptions = sys.spawn(subscriptions_impl, &d.metrics.subscribers);
+  auto sse_budget = std::make_shared<stream_budget>(d.options.sse_buffer_bytes);
+  d.subscriptions = sys.spawn(subscriptions_impl, &d.metrics.subscribers,
+                              sse_budget);
   auto hooks = std::make_shared<const node_hooks>(d.options.hooks);
   auto router = sys.spawn(router_impl, router_deps{db, d.store, d.subscriptions,
                                                    &d.metrics, hooks});
@@ -106,6 +109,8 @@ void P2PServer::start() {
   auto ctx = std::make_shared<api_context>();
   ctx->system = &sys;
   ctx->router = router;
+  ctx->subscriptions = d.subscriptions;
+  ctx->sse_budget = sse_budget;
   ctx->db = db;
   ctx->metrics = &d.metrics;
   ctx->node_id = d.id;

@@ -45,6 +45,10 @@ struct server_options {
   /// Values are held to max_value_bytes as stored, whatever this says.
   std::size_t body_limit = max_body_bytes;
   std::chrono::milliseconds idle_timeout{30000};
+  /// What SSE streams may hold for slow readers, all together; past it the
+  /// stream holding the most is ended (its client resumes with
+  /// Last-Event-ID). Keep it well above the largest event (body_limit).
+  std::size_t sse_buffer_bytes = std::size_t{64} << 20;
   /// Cluster secret: peers must prove they know it (HMAC challenge-response
   /// on the handshake). Empty: links are open, as in the seed.
   std::string secret;

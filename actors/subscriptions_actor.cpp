@@ -1,8 +1,22 @@
 #include "actors/subscriptions_actor.hpp"
 
+#include "actors/stream_event.hpp"
+
 #include <caf/all.hpp>
 
 namespace p2p {
+
+uint64_t subscriptions_state::add(std::string prefix, entry e) {
+  while (!prefix.empty() && prefix.back() == '/')
+    prefix.pop_back();
+  auto id = next_id++;
+  by_prefix.emplace(prefix, id);
+  e.prefix = std::move(prefix);
+  by_id.emplace(id, std::move(e));
+  if (gauge)
+    gauge->fetch_add(1);
+  return id;
+}
 
 void subscriptions_state::remove(uint64_t id) {
   auto i = by_id.find(id);
@@ -22,13 +36,15 @@ void subscriptions_state::remove(uint64_t id) {
 
 subscriptions_actor::behavior_type
 subscriptions_impl(subscriptions_actor::stateful_pointer<subscriptions_state> self,
-                   std::atomic<int64_t>* subscriber_gauge) {
+                   std::atomic<int64_t>* subscriber_gauge,
+                   std::shared_ptr<stream_budget> budget) {
   self->state.gauge = subscriber_gauge;
+  self->state.budget = std::move(budget);
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
     std::vector<uint64_t> gone;
     for (auto& [id, e] : st.by_id)
-      if (e.who.address() == msg.source)
+      if (e.who.address() == msg.source || e.stream.address() == msg.source)
         gone.push_back(id);
     for (auto id : gone)
       st.remove(id);
@@ -38,10 +54,20 @@ subscriptions_impl(subscriptions_actor::stateful_pointer<subscriptions_state> se
       auto& st = self->state;
       if (st.by_id.empty())
         return;
+      // Made at the first stream that wants it, then shared by all.
+      shared_stream_event event;
       auto deliver = [&](const std::string& prefix) {
         auto range = st.by_prefix.equal_range(prefix);
-        for (auto i = range.first; i != range.second; ++i)
-          self->send(st.by_id[i->second].who, c);
+        for (auto i = range.first; i != range.second; ++i) {
+          auto& e = st.by_id[i->second];
+          if (e.who) {
+            self->send(e.who, c);
+            continue;
+          }
+          if (!event)
+            event = make_stream_event(c.u, c.seq, st.budget);
+          self->send(e.stream, event);
+        }
       };
       deliver(std::string{});
       const auto& path = c.u.path;
@@ -51,16 +77,12 @@ subscriptions_impl(subscriptions_actor::stateful_pointer<subscriptions_state> se
       deliver(path);
     },
     [self](subscribe_atom, std::string& prefix, subscriber_actor& who) {
-      auto& st = self->state;
-      while (!prefix.empty() && prefix.back() == '/')
-        prefix.pop_back();
-      auto id = st.next_id++;
       self->monitor(who);
-      st.by_prefix.emplace(prefix, id);
-      st.by_id.emplace(id, subscriptions_state::entry{prefix, std::move(who)});
-      if (st.gauge)
-        st.gauge->fetch_add(1);
-      return id;
+      return self->state.add(std::move(prefix), {{}, std::move(who), {}});
+    },
+    [self](subscribe_atom, std::string& prefix, stream_subscriber& who) {
+      self->monitor(who);
+      return self->state.add(std::move(prefix), {{}, {}, std::move(who)});
     },
     [self](unsubscribe_atom, uint64_t id) { self->state.remove(id); },
   };

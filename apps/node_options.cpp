@@ -24,6 +24,10 @@ std::string node_usage() {
          "  --io-threads N      HTTP I/O threads (default 2)\n"
          "  --idle-timeout MS   close a silent HTTP client after MS "
          "milliseconds (default 30000)\n"
+         "  --sse-buffer-bytes N  what slow /events readers may hold, all "
+         "together;\n"
+         "                      past it the slowest is ended (default "
+         "67108864)\n"
          "  --secret-file PATH  cluster secret: peers must prove they know it\n"
          "  --token-file PATH   bearer token needed for PUT and DELETE (peer "
          "links then\n"
@@ -185,6 +189,14 @@ launch_command parse_node_args(const std::vector<std::string>& args) {
       if (!parse_number<long>(value, ms, 1, 3600L * 1000))
         return fail("--idle-timeout must be milliseconds, 1 to 3600000");
       o.idle_timeout = std::chrono::milliseconds(ms);
+    } else if (flag == "--sse-buffer-bytes") {
+      // Below two events of the largest size (a 1 MiB body), one large
+      // write would end every stream.
+      if (!parse_number<std::size_t>(value, o.sse_buffer_bytes,
+                                     std::size_t{2} << 20,
+                                     std::size_t{1} << 40))
+        return fail("--sse-buffer-bytes must be a number from 2097152 to "
+                    "1099511627776");
     } else {
       --i;
       return fail("unknown flag " + flag);

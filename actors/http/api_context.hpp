@@ -6,6 +6,7 @@
 #include "actors/web_types.hpp"
 #include "protocol/limits.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -19,6 +20,7 @@ class actor_system;
 namespace p2p {
 
 class database;
+class stream_budget;
 struct node_metrics;
 
 struct http_limits {
@@ -26,6 +28,11 @@ struct http_limits {
   std::size_t header_bytes = 16 * 1024;          // 431 above
   std::chrono::milliseconds idle_timeout{30000}; // silent client closed
   std::size_t sse_queue_bytes = 8 << 20;         // slow SSE client closed
+  // All SSE streams together: stream_budget, sized by server_options.
+  // Exports at once (503 above): each holds a page, up to about 5 MiB, as
+  // long as its reader takes to read it. An export cannot resume where it
+  // was cut, so one too many is refused at the start instead.
+  int exports = 8;
 };
 
 struct custom_route {
@@ -37,6 +44,10 @@ struct custom_route {
 struct api_context {
   caf::actor_system* system = nullptr;
   router_actor router;
+  subscriptions_actor subscriptions; // SSE subscribes here (shared events)
+  std::shared_ptr<stream_budget> sse_budget; // what SSE streams hold
+  std::shared_ptr<std::atomic<int>> exports_running =
+    std::make_shared<std::atomic<int>>(0);
   std::shared_ptr<database> db;
   node_metrics* metrics = nullptr;
   std::string node_id;

@@ -45,6 +45,12 @@ export_session<Stream>::export_session(Stream&& stream,
     prefix_(std::move(prefix)), tombstones_(tombstones), chunked_(chunked) {
 }
 
+// Its place among the exports running was taken by start_export.
+template <class Stream>
+export_session<Stream>::~export_session() {
+  ctx_->exports_running->fetch_sub(1);
+}
+
 template <class Stream>
 void export_session<Stream>::start() {
   head_ = chunked_ ? chunked_head : plain_head;
@@ -103,6 +109,13 @@ void start_export(Stream&& stream, std::shared_ptr<const api_context> ctx,
   if (auto err = prefix_error(prefix); !err.empty())
     return reply(error_response(400, err, req));
   bool tombstones = query_param(query, "tombstones") == "1";
+  if (ctx->exports_running->fetch_add(1) >= ctx->limits.exports) {
+    ctx->exports_running->fetch_sub(1);
+    auto res = error_response(503, "too many exports running; retry later",
+                              req);
+    res.set(boost::beast::http::field::retry_after, "1");
+    return reply(std::move(res));
+  }
   std::make_shared<export_session<Stream>>(std::move(stream), std::move(ctx),
                                            std::move(prefix), tombstones,
                                            req.version() >= 11)

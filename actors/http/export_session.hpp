@@ -5,9 +5,12 @@
 // store of any size costs one page of memory, and a slow reader holds no
 // LMDB snapshot open; on a live node, entries written during the export
 // may or may not be in it (a later import settles them by their stamps).
+// A slow reader keeps its page for as long as it takes to read it, so only
+// http_limits::exports run at once; one more is answered 503.
 #include "actors/http/api_routes.hpp"
 #include "actors/http/streams.hpp"
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -21,6 +24,7 @@ public:
   /// the connection.
   export_session(Stream&& stream, std::shared_ptr<const api_context> ctx,
                  std::string prefix, bool tombstones, bool chunked);
+  ~export_session();
 
   void start();
 

@@ -3,7 +3,8 @@
 #include "actors/http/io_hold.hpp"
 #include "actors/http/url.hpp"
 #include "actors/metrics.hpp"
-#include "protocol/json_text.hpp"
+#include "actors/stream_budget.hpp"
+#include "actors/stream_event.hpp"
 #include "protocol/path.hpp"
 #include "storage/database.hpp"
 
@@ -36,17 +37,17 @@ constexpr std::string_view stream_head = "HTTP/1.1 200 OK\r\n"
 // subscription, not the other way round), and locks the io_context first:
 // a session it briefly keeps alive is released before the io_context.
 template <class Session>
-subscriber_actor::behavior_type
-forward_to_session(subscriber_actor::pointer,
+stream_subscriber::behavior_type
+forward_to_session(stream_subscriber::pointer,
                    std::weak_ptr<boost::asio::io_context> ioc,
                    std::weak_ptr<Session> session) {
   return {
-    [ioc, session](const change& c) {
+    [ioc, session](const shared_stream_event& event) {
       auto io = ioc.lock();
       if (!io)
         return;
       if (auto s = session.lock())
-        s->push(c);
+        s->push(event);
     },
   };
 }
@@ -68,9 +69,12 @@ template <class Stream>
 sse_session<Stream>::~sse_session() {
   ctx_->metrics->sse_clients.fetch_sub(1);
   if (subscription_id_ != 0)
-    caf::anon_send(ctx_->router, unsubscribe_atom::value, subscription_id_);
+    caf::anon_send(ctx_->subscriptions, unsubscribe_atom::value,
+                   subscription_id_);
   if (subscriber_)
     caf::anon_send_exit(subscriber_, caf::exit_reason::user_shutdown);
+  if (budget_id_ != 0)
+    ctx_->sse_budget->leave(budget_id_);
 }
 
 template <class Stream>
@@ -96,16 +100,17 @@ void sse_session<Stream>::start(const http_request& req) {
     if (ec == std::errc{} && end == v.data() + v.size())
       last_event_id_ = n;
   }
-  queue_.emplace_back(stream_head);
+  queue_.push_back({nullptr, stream_head});
+  queued_bytes_ = stream_head.size();
   subscriber_ = ctx_->system->spawn(forward_to_session<sse_session>, ioc_,
                                     std::weak_ptr<sse_session>(
                                       this->shared_from_this()));
-  auto router = ctx_->router;
+  auto subscriptions = ctx_->subscriptions; // the prefix is checked above
   auto sub = subscriber_;
   auto hold = make_io_hold(ioc_, this->shared_from_this());
   ctx_->system->spawn([=](caf::event_based_actor* asker) {
-    asker->request(router, subscribe_timeout, subscribe_atom::value, *prefix,
-                   sub)
+    asker->request(subscriptions, subscribe_timeout, subscribe_atom::value,
+                   *prefix, sub)
       .then(
         [hold](uint64_t id) {
           auto self = hold->obj;
@@ -119,31 +124,28 @@ void sse_session<Stream>::start(const http_request& req) {
   });
 }
 
-namespace {
-
-std::string event_text(const update& u, uint64_t seq) {
-  std::string text = "id: " + std::to_string(seq) + "\ndata: ";
-  append_json(text, u);
-  text += "\n\n";
-  return text;
-}
-
-} // namespace
-
 template <class Stream>
 void sse_session<Stream>::on_subscribed(uint64_t id) {
   subscription_id_ = id;
   subscribed_ = true;
+  if (closed_)
+    return; // the subscriber has exited, which ends the subscription
+  if (auto& budget = ctx_->sse_budget) {
+    // Posted, not closed on the spot: any thread may find the budget full.
+    budget_id_ = budget->join(
+      [ioc = ioc_, weak = std::weak_ptr<sse_session>(this->shared_from_this())] {
+        auto io = ioc.lock();
+        if (!io)
+          return;
+        if (auto self = weak.lock())
+          net::post(self->stream_.get_executor(), [self] { self->close(); });
+      });
+  }
   // Subscribed first, replayed second: nothing falls between the two. Live
   // events wait in early_ until the replay is done; what both deliver is
   // sent once (by seq).
-  if (last_event_id_) {
-    // An id from another database (larger than any here) replays nothing.
-    auto last = ctx_->db->last_seq();
-    replay_from_ = std::min(*last_event_id_, last);
-    replay_to_ = last;
-    replaying_ = replay_from_ < replay_to_;
-  }
+  if (last_event_id_)
+    replay_ = replay_range(*last_event_id_, ctx_->db->last_seq());
   watch_for_close();
   heartbeat();
   replay_chunk();
@@ -155,61 +157,86 @@ template <class Stream>
 void sse_session<Stream>::replay_chunk() {
   constexpr std::size_t chunk_items = 256;
   constexpr std::size_t chunk_bytes = 256 * 1024;
-  // Chunks that hold nothing under the prefix are skipped at once.
-  while (replaying_ && !closed_ && queue_.empty()) {
-    auto recs = ctx_->db->changes_since(replay_from_, chunk_items, chunk_bytes);
-    for (const auto& r : recs) {
-      if (r.seq > replay_to_)
-        break;
-      if (is_under(r.u.path, prefix_))
-        enqueue(event_text(r.u, r.seq));
-      replay_from_ = r.seq;
-    }
-    // A chunk may end early at its byte bound: only an empty one (or
-    // reaching the end) means the backlog is done.
-    if (recs.empty() || replay_from_ >= replay_to_)
-      replaying_ = false;
+  // Chunks that hold nothing under the prefix are skipped at once, this
+  // many per turn of the I/O thread, which serves others between turns.
+  constexpr int chunks_per_turn = 16;
+  for (int i = 0; i < chunks_per_turn && replay_.active() && !closed_
+                  && queue_.empty();
+       ++i) {
+    auto recs = ctx_->db->changes_since(replay_.position(), chunk_items,
+                                        chunk_bytes);
+    auto in_range = replay_.take(recs);
+    for (std::size_t k = 0; k < in_range; ++k)
+      if (is_under(recs[k].u.path, prefix_))
+        enqueue({make_stream_event(recs[k].u, recs[k].seq,
+                                   ctx_->sse_budget),
+                 {}});
   }
-  if (!replaying_) {
-    for (auto& [seq, text] : early_)
-      if (seq > replay_from_)
-        enqueue(std::move(text));
-    early_.clear();
-  }
+  if (closed_)
+    return;
+  if (replay_.active() && queue_.empty())
+    return net::post(stream_.get_executor(),
+                     [self = this->shared_from_this()] {
+                       self->replay_chunk();
+                     });
+  if (!replay_.active())
+    end_replay();
   write_next();
 }
 
 template <class Stream>
-void sse_session<Stream>::on_event(uint64_t seq, std::string text) {
-  if (!subscribed_ || replaying_) {
-    early_bytes_ += text.size();
-    early_.emplace_back(seq, std::move(text));
-    if (early_bytes_ > ctx_->limits.sse_queue_bytes)
-      close(); // live events pile up faster than the replay drains
-    return;
-  }
-  if (seq > replay_from_)
-    enqueue(std::move(text));
+void sse_session<Stream>::end_replay() {
+  auto early = std::move(early_); // enqueue may close, which clears early_
+  early_.clear();
+  early_bytes_ = 0;
+  for (auto& event : early)
+    if (event->seq() > replay_.position())
+      enqueue({std::move(event), {}});
+  report_held();
 }
 
 template <class Stream>
-void sse_session<Stream>::push(const change& c) {
+void sse_session<Stream>::on_event(shared_stream_event event) {
+  if (closed_)
+    return;
+  if (!subscribed_ || replay_.active()) {
+    early_bytes_ += event->text().size();
+    early_.push_back(std::move(event));
+    if (early_bytes_ > ctx_->limits.sse_queue_bytes)
+      return close(); // live events pile up faster than the replay drains
+    return report_held();
+  }
+  if (event->seq() > replay_.position())
+    enqueue({std::move(event), {}});
+}
+
+template <class Stream>
+void sse_session<Stream>::push(shared_stream_event event) {
   net::post(stream_.get_executor(),
-            [self = this->shared_from_this(), seq = c.seq,
-             text = event_text(c.u, c.seq)]() mutable {
-              self->on_event(seq, std::move(text));
+            [self = this->shared_from_this(),
+             event = std::move(event)]() mutable {
+              self->on_event(std::move(event));
             });
 }
 
 template <class Stream>
-void sse_session<Stream>::enqueue(std::string text) {
+void sse_session<Stream>::enqueue(queued item) {
   if (closed_)
     return;
-  queued_bytes_ += text.size();
-  queue_.push_back(std::move(text));
+  if (item.event)
+    item.text = item.event->text();
+  queued_bytes_ += item.text.size();
+  queue_.push_back(std::move(item));
   if (queued_bytes_ > ctx_->limits.sse_queue_bytes)
     return close(); // too slow: drop it rather than buffer without bound
+  report_held();
   write_next();
+}
+
+template <class Stream>
+void sse_session<Stream>::report_held() {
+  if (budget_id_ != 0)
+    ctx_->sse_budget->hold(budget_id_, queued_bytes_ + early_bytes_);
 }
 
 template <class Stream>
@@ -217,16 +244,18 @@ void sse_session<Stream>::write_next() {
   if (writing_ || closed_ || !subscribed_ || queue_.empty())
     return;
   writing_ = true;
-  net::async_write(stream_, net::buffer(queue_.front()),
+  auto text = queue_.front().text;
+  net::async_write(stream_, net::buffer(text.data(), text.size()),
                    [self = this->shared_from_this()](boost::system::error_code ec,
                                                std::size_t) {
                      self->writing_ = false;
-                     if (ec)
+                     if (ec || self->closed_)
                        return self->close();
                      self->queued_bytes_ -= std::min(
-                       self->queued_bytes_, self->queue_.front().size());
+                       self->queued_bytes_, self->queue_.front().text.size());
                      self->queue_.pop_front();
-                     if (self->queue_.empty() && self->replaying_)
+                     self->report_held();
+                     if (self->queue_.empty() && self->replay_.active())
                        return self->replay_chunk();
                      self->write_next();
                    });
@@ -251,11 +280,14 @@ void sse_session<Stream>::heartbeat() {
   timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
     if (ec || self->closed_)
       return;
-    self->enqueue(": ping\n\n");
+    self->enqueue({nullptr, ": ping\n\n"});
     self->heartbeat();
   });
 }
 
+// Also what the budget asks of the stream holding the most: the events it
+// held are let go at once (but the one being written), and its client
+// resumes with Last-Event-ID.
 template <class Stream>
 void sse_session<Stream>::close() {
   if (closed_)
@@ -267,12 +299,21 @@ void sse_session<Stream>::close() {
                                        ignored);
   tcp_layer(stream_).socket().close(ignored);
   if (subscription_id_ != 0) {
-    caf::anon_send(ctx_->router, unsubscribe_atom::value, subscription_id_);
+    caf::anon_send(ctx_->subscriptions, unsubscribe_atom::value,
+                   subscription_id_);
     subscription_id_ = 0;
   }
   if (subscriber_) {
     caf::anon_send_exit(subscriber_, caf::exit_reason::user_shutdown);
     subscriber_ = nullptr;
+  }
+  early_.clear();
+  early_bytes_ = 0;
+  queue_.erase(queue_.begin() + (writing_ ? 1 : 0), queue_.end());
+  queued_bytes_ = 0;
+  if (budget_id_ != 0) {
+    ctx_->sse_budget->leave(budget_id_);
+    budget_id_ = 0;
   }
 }
 

@@ -6,7 +6,12 @@
 // newest version of each path, from the change log), then live ones. A subscriber actor receives
 // the changes and posts them here; the queue of unsent bytes is bounded, and
 // a client too slow to drain it is dropped rather than slowing anyone else.
+// Events are shared with the other streams, and what all streams hold
+// counts against a node-wide budget (stream_budget.hpp): past it the
+// stream holding the most is ended, and its client resumes with
+// Last-Event-ID.
 #include "actors/http/api_routes.hpp"
+#include "actors/http/replay_range.hpp"
 #include "actors/http/streams.hpp"
 #include "actors/subscriptions_actor.hpp"
 
@@ -20,6 +25,7 @@
 #include <vector>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace p2p {
 
@@ -35,13 +41,21 @@ public:
   void start(const http_request& req);
 
   /// Queues one event; callable from any thread.
-  void push(const change& c);
+  void push(shared_stream_event event);
 
 private:
+  // A fixed text (the head, a ping) or an event, which keeps its text alive.
+  struct queued {
+    shared_stream_event event;
+    std::string_view text;
+  };
+
   void on_subscribed(uint64_t id);
-  void on_event(uint64_t seq, std::string text);
+  void on_event(shared_stream_event event);
   void replay_chunk();
-  void enqueue(std::string text);
+  void end_replay();
+  void enqueue(queued item);
+  void report_held();
   void write_next();
   void watch_for_close();
   void heartbeat();
@@ -51,18 +65,17 @@ private:
   std::shared_ptr<const api_context> ctx_;
   std::weak_ptr<boost::asio::io_context> ioc_;
   boost::asio::steady_timer timer_;
-  subscriber_actor subscriber_;
+  stream_subscriber subscriber_;
   uint64_t subscription_id_ = 0;
+  uint64_t budget_id_ = 0; // as a holder of the stream budget
   std::string prefix_;
   std::optional<uint64_t> last_event_id_;
-  bool replaying_ = false;
-  uint64_t replay_from_ = 0; // events at or below this were sent by replay
-  uint64_t replay_to_ = 0; // the last seq when the replay began
+  replay_range replay_;
   // Live events that arrived before the subscription was confirmed or
   // while the replay runs.
-  std::vector<std::pair<uint64_t, std::string>> early_;
+  std::vector<shared_stream_event> early_;
   std::size_t early_bytes_ = 0;
-  std::deque<std::string> queue_;
+  std::deque<queued> queue_;
   std::size_t queued_bytes_ = 0;
   bool subscribed_ = false;
   bool writing_ = false;
