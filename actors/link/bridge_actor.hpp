@@ -34,6 +34,8 @@ struct bridge_state {
   std::map<uint64_t, link_entry> links;
   std::map<uint64_t, peer_actor> dialing; // outbound, not yet open
   std::set<std::string> blocked;          // node ids refused (partition)
+  std::set<caf::actor_addr> monitored;    // peer actors, watched once each
+  caf::error stopping; // set on shutdown: links closing, nothing new
   peer_deps peers; // for the peer actors of accepted links
   link_dialer dialer;
   std::string secret; // cluster secret; empty: links are open
