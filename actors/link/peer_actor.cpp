@@ -7,6 +7,7 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -110,7 +111,10 @@ void reconcile(self_ptr self, const std::string& text) {
   std::vector<uint64_t> they_lack, we_lack;
   if (!mine.decode(they_lack, we_lack)) {
     st.deps.metrics->sketch_fallbacks.fetch_add(1);
-    return; // cursor stays 0: everything
+    // Everything, what came from the other node included: it holds data
+    // but may lack its own earlier writes (a wiped db that wrote again).
+    st.replication.start(0, st.row.remote_id, st.deps.db->last_seq());
+    return;
   }
   st.deps.metrics->sketch_syncs.fetch_add(1);
   st.replication.catch_up_from(st.deps.db->find_elements(they_lack), position);

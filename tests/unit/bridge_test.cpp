@@ -56,9 +56,9 @@ bool wait_until(Pred pred) {
 }
 
 struct bridge_fixture {
+  node_metrics metrics; // outlives the actor system, which waits for actors
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  node_metrics metrics;
   bridge_actor bridge;
 
   bridge_fixture() {
