@@ -16,8 +16,6 @@ using close_code = ws_link::close_code;
 // On shutdown, how long the links get to exchange close frames.
 constexpr auto goodbye_timeout = std::chrono::seconds(2);
 
-void finish_goodbye(self_ptr self);
-
 /// A peer actor that ends takes its links with it, whatever the reason: a
 /// link whose peer actor is gone would go on reading into nowhere.
 void watch(self_ptr self, const peer_actor& peer) {
@@ -30,17 +28,18 @@ void on_peer_down(self_ptr self, const caf::down_msg& msg) {
   st.monitored.erase(msg.source);
   for (auto i = st.dialing.begin(); i != st.dialing.end();)
     i = i->second.address() == msg.source ? st.dialing.erase(i) : std::next(i);
-  for (auto i = st.links.begin(); i != st.links.end();) {
-    if (i->second.peer.address() != msg.source) {
-      ++i;
+  for (auto& [id, entry] : st.links) {
+    if (entry.peer.address() != msg.source || entry.closing)
       continue;
-    }
-    if (i->second.ws.link)
-      i->second.ws.link->close("link ended: " + caf::to_string(msg.reason),
-                               close_code::going_away);
-    i = st.links.erase(i);
+    // Kept until the link reports down, so a shutdown waits for its close
+    // frame too; no longer counted as a link to that node.
+    entry.closing = true;
+    entry.remote_id.clear();
+    entry.pending_hello.reset();
+    if (entry.ws.link)
+      entry.ws.link->close("link ended: " + caf::to_string(msg.reason),
+                           close_code::going_away);
   }
-  finish_goodbye(self);
 }
 
 /// Shutdown: every link gets a close frame (1001, going away) and a short
@@ -69,7 +68,8 @@ void finish_goodbye(self_ptr self) {
 
 void send_frame(self_ptr self, uint64_t id, std::string text) {
   auto i = self->state.links.find(id);
-  if (i != self->state.links.end() && i->second.ws.link) {
+  if (i != self->state.links.end() && i->second.ws.link
+      && !i->second.closing) {
     self->state.peers.metrics->link_bytes_sent.fetch_add(text.size());
     i->second.ws.link->send(std::move(text));
   }
@@ -119,7 +119,7 @@ void on_frame(self_ptr self, uint64_t id, const std::string& text,
               bool is_text) {
   auto& st = self->state;
   auto i = st.links.find(id);
-  if (i == st.links.end() || st.stopping)
+  if (i == st.links.end() || i->second.closing || st.stopping)
     return;
   st.peers.metrics->link_bytes_received.fetch_add(text.size());
   if (!is_text)

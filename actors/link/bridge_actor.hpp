@@ -28,6 +28,8 @@ struct bridge_state {
     std::string remote_id; // empty until its hello was admitted
     std::string nonce;     // ours on this link, with a cluster secret
     std::optional<wire::hello> pending_hello; // waiting for its auth
+    // Its peer actor ended: the close frame is on its way, nothing else.
+    bool closing = false;
   };
 
   std::string node_id;
