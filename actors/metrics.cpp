@@ -77,6 +77,17 @@ std::string render_metrics(const node_metrics& m, const database& db) {
       m.links_up.load());
   add(out, "p2p_link_down_total", "counter", "links that went down",
       m.links_down.load());
+  add(out, "p2p_updates_refused_skew_total", "counter",
+      "peer updates refused for a stamp more than 10 minutes ahead of this "
+      "node's clock",
+      m.updates_refused_skew.load());
+  add(out, "p2p_updates_skipped_oversize_total", "counter",
+      "records of this node too large for any frame, never sent",
+      m.updates_skipped_oversize.load());
+  add(out, "p2p_clock_offset_max_ms", "gauge",
+      "largest clock difference, either way, between this node and a peer "
+      "linked now (from their hellos)",
+      m.clock_offset_max_ms.load());
   return out;
 }
 

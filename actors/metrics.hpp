@@ -26,6 +26,13 @@ struct node_metrics {
   std::atomic<uint64_t> sketch_fallbacks{0}; // difference too large
   std::atomic<uint64_t> links_up{0};
   std::atomic<uint64_t> links_down{0};
+  // Peer updates left out for a stamp more than 10 minutes ahead of ours.
+  std::atomic<uint64_t> updates_refused_skew{0};
+  // Records of ours too large for any frame, never sent (defect of an older
+  // version's limits; logged with their path).
+  std::atomic<uint64_t> updates_skipped_oversize{0};
+  // The largest offset, either way, between a peer's clock and ours.
+  std::atomic<uint64_t> clock_offset_max_ms{0};
   // Updates from peers or imports stored although they break a local schema.
   std::atomic<uint64_t> schema_mismatches{0};
   std::atomic<uint64_t> queries_indexed{0};

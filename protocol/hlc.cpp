@@ -1,14 +1,30 @@
 #include "protocol/hlc.hpp"
 
 #include <chrono>
+#include <cstdlib>
 
 namespace p2p {
+
+namespace {
+
+/// Tests only: P2P_CLOCK_OFFSET_MS shifts this process's wall clock (a
+/// node with a skewed clock, without faking the system's).
+int64_t test_clock_offset_ms() {
+  static const int64_t offset = [] {
+    const char* text = std::getenv("P2P_CLOCK_OFFSET_MS");
+    return text ? std::strtoll(text, nullptr, 10) : 0;
+  }();
+  return offset;
+}
+
+} // namespace
 
 uint64_t system_wall_ms() {
   using namespace std::chrono;
   return static_cast<uint64_t>(
     duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-      .count());
+      .count()
+    + test_clock_offset_ms());
 }
 
 bool stamp_wins(hlc_time a_t, std::string_view a_origin, hlc_time b_t,

@@ -27,6 +27,10 @@ std::string update_error(const update& u, uint64_t now_ms) {
     return "bad path: " + err;
   if (!is_hex_id(u.origin))
     return "origin must be a node id (hex)";
+  return skew_error(u, now_ms);
+}
+
+std::string skew_error(const update& u, uint64_t now_ms) {
   if (wall_ms_of(u.time) > now_ms + max_clock_skew_ms)
     return "stamped more than 10 minutes in the future";
   return {};
@@ -81,16 +85,19 @@ struct reader {
   }
 };
 
+/// False for a malformed item (a protocol error). A well-formed item stamped
+/// too far ahead decodes, with `too_far` saying why it is refused.
 bool decode_update(const json::value& v, update& u, std::string& why,
-                   uint64_t now_ms) {
+                   uint64_t now_ms, std::string& too_far) {
   if (!v.is_object())
     return why = "an item must be an object", false;
   reader r{v.get_object(), why};
   if (!r.str("path", u.path) || !r.u64("hlc", u.time, true)
       || !r.hex("origin", u.origin))
     return false;
-  if (auto err = update_error(u, now_ms); !err.empty())
-    return why = "bad item: " + err, false;
+  if (auto err = path_error(u.path); !err.empty())
+    return why = "bad item: bad path: " + err, false;
+  too_far = skew_error(u, now_ms);
   auto* value = r.field("value");
   if (!value)
     return false;
@@ -119,6 +126,8 @@ bool decode_object(const json::object& obj, message& out, std::string& why,
              false;
     m.version = static_cast<int>(version);
     if (obj.if_contains("nonce") && !r.hex("nonce", m.nonce))
+      return false;
+    if (obj.if_contains("now") && !r.u64("now", m.now))
       return false;
     out = std::move(m);
     return true;
@@ -155,9 +164,14 @@ bool decode_object(const json::object& obj, message& out, std::string& why,
     m.items.reserve(items->get_array().size());
     for (const auto& item : items->get_array()) {
       update u;
-      if (!decode_update(item, u, why, now_ms))
+      std::string too_far;
+      if (!decode_update(item, u, why, now_ms, too_far))
         return false;
-      m.items.push_back(std::move(u));
+      if (too_far.empty()) {
+        m.items.push_back(std::move(u));
+      } else if (m.refused++ == 0) {
+        m.refusal = u.path + ": " + too_far;
+      }
     }
     out = std::move(m);
     return true;
@@ -213,6 +227,8 @@ std::string encode(const hello& m) {
     out += ",\"nonce\":";
     append_json_string(out, m.nonce);
   }
+  if (m.now != 0)
+    out += ",\"now\":" + std::to_string(m.now);
   out += '}';
   return out;
 }
@@ -242,6 +258,31 @@ std::string encode(const error& m) {
   return out;
 }
 
+namespace {
+
+// One item of a `changes` frame; the value is left out without `with_value`
+// (for measuring).
+void append_item(std::string& out, const update& u, bool with_value) {
+  out += "{\"path\":";
+  append_json_string(out, u.path);
+  out += ",\"value\":";
+  if (with_value)
+    out += u.value;
+  out += ",\"hlc\":";
+  append_u64_string(out, u.time);
+  out += ",\"origin\":";
+  append_json_string(out, u.origin);
+  out += '}';
+}
+
+} // namespace
+
+std::size_t encoded_item_bytes(const update& u) {
+  std::string shell;
+  append_item(shell, u, false);
+  return shell.size() + u.value.size();
+}
+
 std::string encode_changes(const std::vector<const update*>& items,
                            uint64_t upto) {
   std::string out = "{\"type\":\"changes\",\"upto\":" + std::to_string(upto)
@@ -251,15 +292,7 @@ std::string encode_changes(const std::vector<const update*>& items,
     if (!first)
       out += ',';
     first = false;
-    out += "{\"path\":";
-    append_json_string(out, u->path);
-    out += ",\"value\":";
-    out += u->value;
-    out += ",\"hlc\":";
-    append_u64_string(out, u->time);
-    out += ",\"origin\":";
-    append_json_string(out, u->origin);
-    out += '}';
+    append_item(out, *u, true);
   }
   out += "]}";
   return out;

@@ -29,6 +29,7 @@ struct hello {
   std::string id;    // node id
   std::string epoch; // identifies the database; checkpoints are kept per epoch
   std::string nonce; // fresh per link, with a cluster secret (else empty)
+  uint64_t now = 0;  // the sender's wall clock in ms (0: not sent)
 };
 
 /// With a cluster secret: proof that the sender knows it, bound to both
@@ -51,6 +52,10 @@ struct sync {
 struct changes {
   std::vector<update> items;
   uint64_t upto = 0;
+  // Decoding only: items left out for a stamp too far ahead of our clock
+  // (the rest of the run stands), and why the first of them was.
+  uint64_t refused = 0;
+  std::string refusal;
 };
 
 /// The receiver applied the sender's changes through `upto` (flow control).
@@ -66,7 +71,9 @@ struct error {
 using message = std::variant<hello, auth, sync, changes, ack, error>;
 
 /// Parses one frame. On failure returns false and says why in `why`.
-/// `now_ms` is the receiver's wall clock, for the skew check.
+/// `now_ms` is the receiver's wall clock, for the skew check: an item of
+/// `changes` stamped too far ahead is left out and counted (`refused`), not
+/// a protocol error.
 bool decode(std::string_view text, message& out, std::string& why,
             uint64_t now_ms);
 /// The same, reading the system clock.
@@ -81,6 +88,9 @@ std::string encode(const error& m);
 std::string encode_changes(const std::vector<const update*>& items,
                            uint64_t upto);
 
+/// The bytes one item takes in an encoded `changes` frame (no comma).
+std::size_t encoded_item_bytes(const update& u);
+
 /// True for a node id or epoch: 1 to 64 lowercase or uppercase hex digits.
 bool is_hex_id(std::string_view s);
 
@@ -88,5 +98,7 @@ bool is_hex_id(std::string_view s);
 /// be applied: a valid path, a hex origin, and a stamp at most 10 minutes
 /// ahead of `now_ms`; otherwise why not.
 std::string update_error(const update& u, uint64_t now_ms);
+/// The part of update_error() about the stamp alone.
+std::string skew_error(const update& u, uint64_t now_ms);
 
 } // namespace p2p::wire

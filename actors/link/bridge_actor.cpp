@@ -11,10 +11,65 @@ namespace p2p {
 namespace {
 
 using self_ptr = bridge_actor::stateful_pointer<bridge_state>;
+using close_code = ws_link::close_code;
+
+// On shutdown, how long the links get to exchange close frames.
+constexpr auto goodbye_timeout = std::chrono::seconds(2);
+
+/// A peer actor that ends takes its links with it, whatever the reason: a
+/// link whose peer actor is gone would go on reading into nowhere.
+void watch(self_ptr self, const peer_actor& peer) {
+  if (self->state.monitored.insert(peer.address()).second)
+    self->monitor(peer);
+}
+
+void on_peer_down(self_ptr self, const caf::down_msg& msg) {
+  auto& st = self->state;
+  st.monitored.erase(msg.source);
+  for (auto i = st.dialing.begin(); i != st.dialing.end();)
+    i = i->second.address() == msg.source ? st.dialing.erase(i) : std::next(i);
+  for (auto& [id, entry] : st.links) {
+    if (entry.peer.address() != msg.source || entry.closing)
+      continue;
+    // Kept until the link reports down, so a shutdown waits for its close
+    // frame too; no longer counted as a link to that node.
+    entry.closing = true;
+    entry.remote_id.clear();
+    entry.pending_hello.reset();
+    if (entry.ws.link)
+      entry.ws.link->close("link ended: " + caf::to_string(msg.reason),
+                           close_code::going_away);
+  }
+}
+
+/// Shutdown: every link gets a close frame (1001, going away) and a short
+/// while to see it through; the bridge ends when all are closed or that
+/// while is over, whichever comes first.
+void say_goodbye(self_ptr self, const caf::error& reason) {
+  auto& st = self->state;
+  st.stopping = reason;
+  // Inbound peers, linked, end with the bridge.
+  for (auto& [id, entry] : st.links)
+    if (entry.ws.link)
+      entry.ws.link->close("node shutting down", close_code::going_away);
+  st.dialing.clear();
+  if (st.links.empty())
+    return self->quit(reason);
+  self->delayed_send(self, goodbye_timeout, closed_all_atom::value);
+}
+
+void finish_goodbye(self_ptr self) {
+  auto& st = self->state;
+  if (!st.stopping || !st.links.empty())
+    return;
+  st.peers = peer_deps{};
+  self->quit(st.stopping);
+}
 
 void send_frame(self_ptr self, uint64_t id, std::string text) {
   auto i = self->state.links.find(id);
-  if (i != self->state.links.end() && i->second.ws.link) {
+  if (i != self->state.links.end() && i->second.ws.link
+      && !i->second.closing) {
     self->state.peers.metrics->link_bytes_sent.fetch_add(text.size());
     i->second.ws.link->send(std::move(text));
   }
@@ -30,7 +85,7 @@ void reject(self_ptr self, uint64_t id, const std::string& why) {
   st.links.erase(i);
   if (entry.ws.link) {
     entry.ws.link->send(wire::encode(wire::error{why}));
-    entry.ws.link->close(why, true);
+    entry.ws.link->close(why, close_code::policy);
   }
   self->send(entry.peer, link_down_atom::value, id, "protocol error: " + why);
 }
@@ -64,7 +119,7 @@ void on_frame(self_ptr self, uint64_t id, const std::string& text,
               bool is_text) {
   auto& st = self->state;
   auto i = st.links.find(id);
-  if (i == st.links.end())
+  if (i == st.links.end() || i->second.closing || st.stopping)
     return;
   st.peers.metrics->link_bytes_received.fetch_add(text.size());
   if (!is_text)
@@ -132,25 +187,19 @@ bridge_actor::behavior_type bridge_impl(self_ptr self, peer_deps peers,
   st.peers = std::move(peers);
   st.peers.bridge = self;
   st.dialer = std::move(dialer);
+  self->set_down_handler(
+    [self](caf::down_msg& msg) { on_peer_down(self, msg); });
   self->set_exit_handler([self](caf::exit_msg& msg) {
     auto& st = self->state;
     // Inbound peers are linked to us (so they die with us); one of them
-    // ending is not a reason for us to end.
+    // ending is not a reason for us to end (the down handler drops its
+    // links).
     for (auto& [id, entry] : st.links)
       if (!entry.outbound && entry.peer.address() == msg.source)
         return;
-    if (msg.reason == caf::exit_reason::normal)
+    if (msg.reason == caf::exit_reason::normal || st.stopping)
       return;
-    for (auto& [id, entry] : st.links) {
-      if (entry.ws.link)
-        entry.ws.link->close("node shutting down", false);
-      if (!entry.outbound)
-        self->send_exit(entry.peer, msg.reason);
-    }
-    st.links.clear();
-    st.dialing.clear();
-    st.peers = peer_deps{};
-    self->quit(msg.reason);
+    say_goodbye(self, msg.reason);
   });
   return {
     [self](link_open_atom, uint64_t id, ws_link_ref& ws,
@@ -159,10 +208,13 @@ bridge_actor::behavior_type bridge_impl(self_ptr self, peer_deps peers,
       bridge_state::link_entry entry;
       entry.ws = std::move(ws);
       entry.outbound = direction == "out";
+      if (st.stopping)
+        return entry.ws.link->close("node shutting down",
+                                    close_code::going_away);
       if (entry.outbound) {
         auto d = st.dialing.find(id);
         if (d == st.dialing.end()) {
-          entry.ws.link->close("no peer for this link", false);
+          entry.ws.link->close("no peer for this link", close_code::normal);
           return;
         }
         entry.peer = d->second;
@@ -172,6 +224,7 @@ bridge_actor::behavior_type bridge_impl(self_ptr self, peer_deps peers,
         entry.peer = self->spawn<caf::linked>(inbound_peer_impl, st.peers, id,
                                  std::move(address));
       }
+      watch(self, entry.peer);
       if (!st.secret.empty())
         entry.nonce = fresh_nonce();
       auto peer = entry.peer;
@@ -181,7 +234,8 @@ bridge_actor::behavior_type bridge_impl(self_ptr self, peer_deps peers,
       // Our hello goes first, before any auth frame that refers to it.
       send_frame(self, id,
                  wire::encode(wire::hello{wire::protocol_version, st.node_id,
-                                          st.peers.epoch, nonce}));
+                                          st.peers.epoch, nonce,
+                                          system_wall_ms()}));
     },
     [self](link_down_atom, uint64_t id, std::string& reason) {
       auto& st = self->state;
@@ -195,12 +249,17 @@ bridge_actor::behavior_type bridge_impl(self_ptr self, peer_deps peers,
         return;
       auto peer = i->second.peer;
       st.links.erase(i);
+      if (st.stopping)
+        return finish_goodbye(self);
       self->send(peer, link_down_atom::value, id, std::move(reason));
     },
     [self](frame_atom, uint64_t id, std::string& text, bool is_text) {
       on_frame(self, id, text, is_text);
     },
     [self](dial_atom, uint64_t id, std::string& url, peer_actor& peer) {
+      if (self->state.stopping)
+        return;
+      watch(self, peer);
       self->state.dialing.emplace(id, std::move(peer));
       self->state.dialer(id, url, self);
     },
@@ -229,6 +288,13 @@ bridge_actor::behavior_type bridge_impl(self_ptr self, peer_deps peers,
           cut.push_back(id);
       for (auto id : cut)
         reject(self, id, "link blocked (partition)");
+    },
+    [self](closed_all_atom) {
+      auto& st = self->state;
+      if (!st.stopping)
+        return;
+      st.links.clear(); // the ones that did not finish in time just drop
+      finish_goodbye(self);
     },
   };
 }

@@ -28,12 +28,16 @@ struct bridge_state {
     std::string remote_id; // empty until its hello was admitted
     std::string nonce;     // ours on this link, with a cluster secret
     std::optional<wire::hello> pending_hello; // waiting for its auth
+    // Its peer actor ended: the close frame is on its way, nothing else.
+    bool closing = false;
   };
 
   std::string node_id;
   std::map<uint64_t, link_entry> links;
   std::map<uint64_t, peer_actor> dialing; // outbound, not yet open
   std::set<std::string> blocked;          // node ids refused (partition)
+  std::set<caf::actor_addr> monitored;    // peer actors, watched once each
+  caf::error stopping; // set on shutdown: links closing, nothing new
   peer_deps peers; // for the peer actors of accepted links
   link_dialer dialer;
   std::string secret; // cluster secret; empty: links are open

@@ -2,6 +2,8 @@
 
 #include "protocol/json_text.hpp"
 
+#include <algorithm>
+
 namespace p2p {
 
 void link_table::put(uint64_t key, const link_row& row) {
@@ -20,6 +22,18 @@ std::size_t link_table::count_up() const {
   for (const auto& [key, row] : rows_)
     n += row.state == "up" ? 1 : 0;
   return n;
+}
+
+uint64_t link_table::max_clock_offset_ms() const {
+  std::lock_guard<std::mutex> guard(mtx_);
+  uint64_t most = 0;
+  for (const auto& [key, row] : rows_)
+    if (row.state == "up" && row.clock_known)
+      most = std::max<uint64_t>(most, row.clock_offset_ms < 0
+                                        ? -static_cast<uint64_t>(
+                                          row.clock_offset_ms)
+                                        : row.clock_offset_ms);
+  return most;
 }
 
 std::string link_table::to_json() const {
@@ -50,6 +64,10 @@ std::string link_table::to_json() const {
     number("updates_sent", r.updates_sent);
     number("updates_received", r.updates_received);
     number("connects", r.connects);
+    number("updates_refused", r.updates_refused);
+    out += "\"clock_offset_ms\":";
+    out += r.clock_known ? std::to_string(r.clock_offset_ms) : "null";
+    out += ',';
     field("last_error", r.last_error);
     out.back() = '}';
   }

@@ -16,6 +16,12 @@ struct link_row {
   uint64_t updates_sent = 0;
   uint64_t updates_received = 0;
   uint64_t connects = 0;
+  // Updates left out for a stamp too far ahead of our clock.
+  uint64_t updates_refused = 0;
+  // The other node's wall clock minus ours, from its hello (the transit
+  // time is in it, too); unknown from nodes that do not send theirs.
+  bool clock_known = false;
+  int64_t clock_offset_ms = 0;
   std::string last_error;
 };
 
@@ -26,6 +32,8 @@ public:
   std::string to_json() const;
   /// Links whose handshake is done.
   std::size_t count_up() const;
+  /// The largest clock offset, either way, of the links up (0: none known).
+  uint64_t max_clock_offset_ms() const;
 
 private:
   mutable std::mutex mtx_;

@@ -22,7 +22,8 @@ namespace p2p::wire {
 // inspect() beside the types, where CAF finds it by argument lookup.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, hello& x) {
-  return f(caf::meta::type_name("hello"), x.version, x.id, x.epoch, x.nonce);
+  return f(caf::meta::type_name("hello"), x.version, x.id, x.epoch, x.nonce,
+           x.now);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, auth& x) {
@@ -34,7 +35,8 @@ typename Inspector::result_type inspect(Inspector& f, sync& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, changes& x) {
-  return f(caf::meta::type_name("changes"), x.items, x.upto);
+  return f(caf::meta::type_name("changes"), x.items, x.upto, x.refused,
+           x.refusal);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ack& x) {
@@ -72,6 +74,7 @@ using close_atom = caf::atom_constant<caf::atom("close")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using block_atom = caf::atom_constant<caf::atom("block")>;
 using hello_deadline_atom = caf::atom_constant<caf::atom("hello_dl")>;
+using closed_all_atom = caf::atom_constant<caf::atom("closed_all")>;
 
 /// One link's end of the protocol (see peer_actor.hpp). Decoded messages
 /// arrive from the bridge; link_open/link_down report the transport.
@@ -90,7 +93,8 @@ using peer_actor = caf::typed_actor<
 /// link_down (id, reason) and frame (id, text, is_text) come from the
 /// WebSocket side; dial (id, url, peer) from an outbound peer actor; send
 /// (id, message) and close (id, reason) from peer actors; block (ids): refuse
-/// links to these nodes, closing those up (a partition, for simulations).
+/// links to these nodes, closing those up (a partition, for simulations);
+/// closed_all: its own deadline for saying goodbye on shutdown.
 using bridge_actor = caf::typed_actor<
   caf::reacts_to<link_open_atom, uint64_t, ws_link_ref, std::string,
                  std::string>,
@@ -101,7 +105,8 @@ using bridge_actor = caf::typed_actor<
   caf::reacts_to<send_atom, uint64_t, wire::changes>,
   caf::reacts_to<send_atom, uint64_t, wire::ack>,
   caf::reacts_to<close_atom, uint64_t, std::string>,
-  caf::reacts_to<block_atom, std::vector<std::string>>>;
+  caf::reacts_to<block_atom, std::vector<std::string>>,
+  caf::reacts_to<closed_all_atom>>;
 
 /// Starts an outbound WebSocket connection (Asio side) that reports to the
 /// bridge under the given link id.

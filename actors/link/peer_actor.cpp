@@ -7,15 +7,16 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
 namespace p2p {
 
 namespace {
 
 using self_ptr = peer_actor::stateful_pointer<peer_state>;
 
-constexpr int send_window = 4;
-constexpr std::size_t run_items = 512;
-constexpr std::size_t run_bytes = 512 * 1024;
 constexpr auto first_backoff = std::chrono::milliseconds(100);
 constexpr auto max_backoff = std::chrono::milliseconds(5000);
 constexpr auto apply_timeout = std::chrono::seconds(60);
@@ -53,60 +54,44 @@ void back_off(self_ptr self) {
   self->delayed_send(self, delay, retry_atom::value);
 }
 
-/// Sends what the sketch said the other node lacks, in runs; the last run
-/// carries the log position the sketch reflects, the other node's new
-/// checkpoint.
-bool pump_backlog(self_ptr self) {
-  auto& st = self->state;
-  while (!st.backlog.empty() && st.in_flight < send_window) {
-    wire::changes run;
-    std::size_t bytes = 0;
-    while (!st.backlog.empty() && run.items.size() < run_items
-           && bytes < run_bytes) {
-      bytes += st.backlog.front().value.size() + st.backlog.front().path.size();
-      run.items.push_back(std::move(st.backlog.front()));
-      st.backlog.pop_front();
-    }
-    if (st.backlog.empty())
-      run.upto = st.sent_upto = st.cursor;
-    st.row.updates_sent += run.items.size();
-    st.deps.metrics->updates_forwarded.fetch_add(run.items.size());
-    ++st.in_flight;
-    self->send(st.deps.bridge, send_atom::value, st.link_id, std::move(run));
+/// The database's change log as replication_window reads it.
+class database_log : public change_log {
+public:
+  explicit database_log(const database& db) : db_(db) {
   }
-  return st.backlog.empty();
+  std::vector<log_record> read_after(uint64_t seq, std::size_t limit,
+                                     std::size_t max_bytes) const override {
+    auto stored = db_.changes_since(seq, limit, max_bytes);
+    std::vector<log_record> out;
+    out.reserve(stored.size());
+    for (auto& rec : stored)
+      out.push_back({std::move(rec.u), rec.seq, std::move(rec.from)});
+    return out;
+  }
+
+private:
+  const database& db_;
+};
+
+/// One line on stderr, whole (the node has no other log).
+void log_line(const peer_state& st, const std::string& what) {
+  auto line = "p2p-node: link " + (st.row.remote_id.empty() ? st.url
+                                                              : st.row.remote_id)
+              + ": " + what + "\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
-/// Sends runs of our change log from the cursor while the window allows.
+/// Sends what the window allows of the sketch's backlog and our log.
 void pump(self_ptr self) {
   auto& st = self->state;
-  if (!pump_backlog(self))
-    return st.publish_row();
-  while (st.streaming && st.in_flight < send_window) {
-    auto recs = st.deps.db->changes_since(st.cursor, run_items, run_bytes);
-    if (recs.empty())
-      break;
-    wire::changes run;
-    run.upto = recs.back().seq;
-    st.cursor = run.upto;
-    for (auto& rec : recs) {
-      // The other node has these already: it sent or wrote them (unless it
-      // starts from nothing, say with a wiped db under the same id).
-      if (rec.seq > st.send_all_upto
-          && (rec.from == st.row.remote_id || rec.u.origin == st.row.remote_id))
-        continue;
-      run.items.push_back(std::move(rec.u));
-    }
-    // Nothing the other node lacks in this run. Now and then, and at least
-    // once, send it anyway (empty) so its checkpoint moves: else, at the
-    // next connect, it has none and asks with a sketch.
-    if (run.items.empty()
-        && !(st.sent_upto == 0 || st.cursor - st.sent_upto >= 4096))
-      continue;
-    st.sent_upto = run.upto;
+  auto out = st.replication.pump(database_log(*st.deps.db));
+  for (const auto& what : out.skipped) {
+    st.deps.metrics->updates_skipped_oversize.fetch_add(1);
+    log_line(st, "skipped a record too large for any frame: " + what);
+  }
+  for (auto& run : out.runs) {
     st.row.updates_sent += run.items.size();
     st.deps.metrics->updates_forwarded.fetch_add(run.items.size());
-    ++st.in_flight;
     self->send(st.deps.bridge, send_atom::value, st.link_id, std::move(run));
   }
   st.publish_row();
@@ -126,19 +111,28 @@ void reconcile(self_ptr self, const std::string& text) {
   std::vector<uint64_t> they_lack, we_lack;
   if (!mine.decode(they_lack, we_lack)) {
     st.deps.metrics->sketch_fallbacks.fetch_add(1);
-    return; // cursor stays 0: everything
+    // Everything, what came from the other node included: it holds data
+    // but may lack its own earlier writes (a wiped db that wrote again).
+    st.replication.start(0, st.row.remote_id, st.deps.db->last_seq());
+    return;
   }
   st.deps.metrics->sketch_syncs.fetch_add(1);
-  auto records = st.deps.db->find_elements(they_lack);
-  st.backlog.assign(std::make_move_iterator(records.begin()),
-                    std::make_move_iterator(records.end()));
-  st.cursor = position;
-  if (st.backlog.empty() && position > 0) { // nothing lacking: checkpoint only
-    st.sent_upto = position;
-    ++st.in_flight;
-    self->send(st.deps.bridge, send_atom::value, st.link_id,
-               wire::changes{{}, position});
-  }
+  st.replication.catch_up_from(st.deps.db->find_elements(they_lack), position);
+}
+
+/// The other node's clock minus ours, kept within what JSON numbers carry.
+void note_clock(peer_state& st, uint64_t their_now) {
+  if (their_now == 0)
+    return; // a node that does not send its clock
+  constexpr int64_t bound = int64_t{1} << 52;
+  auto ours = static_cast<int64_t>(system_wall_ms());
+  auto theirs = static_cast<int64_t>(std::min<uint64_t>(their_now, bound));
+  st.row.clock_known = true;
+  st.row.clock_offset_ms = theirs - ours;
+  if (std::abs(st.row.clock_offset_ms) > int64_t(wire::max_clock_skew_ms))
+    log_line(st, "clock " + std::to_string(st.row.clock_offset_ms)
+                   + " ms off ours: updates stamped more than 10 minutes "
+                     "ahead of the receiver's clock are refused");
 }
 
 void link_lost(self_ptr self, const std::string& reason) {
@@ -149,18 +143,18 @@ void link_lost(self_ptr self, const std::string& reason) {
       st.backoff = std::chrono::milliseconds(0);
   }
   st.up = false;
-  st.streaming = false;
-  st.backlog.clear();
-  st.in_flight = 0;
+  st.replication.stop();
   st.link_id = 0;
   // What the other side said before closing says more than the close.
   st.row.last_error = st.peer_error.empty() ? reason
                                             : st.peer_error + " (" + reason + ")";
   st.peer_error.clear();
-  if (st.outbound)
+  if (st.outbound) {
     back_off(self);
-  else
+  } else {
+    set_state(self, "closed"); // out of the clock figures before it goes
     self->quit();
+  }
 }
 
 peer_actor::behavior_type common_behavior(self_ptr self) {
@@ -179,6 +173,7 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       auto& st = self->state;
       st.row.remote_id = h.id;
       st.remote_epoch = h.epoch;
+      note_clock(st, h.now);
       st.up = true;
       st.up_since = std::chrono::steady_clock::now();
       st.row.last_error.clear();
@@ -198,16 +193,11 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
     },
     [self](const wire::sync& s) {
       auto& st = self->state;
-      st.cursor = s.since;
-      st.in_flight = 0;
-      st.sent_upto = s.since;
       // A node that says it holds nothing gets our whole log as it is now,
       // its own earlier writes included; after that, no echoes.
-      st.send_all_upto = s.since == 0 && s.sketch.empty()
-                           ? st.deps.db->last_seq()
-                           : 0;
-      st.backlog.clear();
-      st.streaming = true;
+      bool holds_nothing = s.since == 0 && s.sketch.empty();
+      st.replication.start(s.since, st.row.remote_id,
+                           holds_nothing ? st.deps.db->last_seq() : 0);
       if (s.since == 0 && !s.sketch.empty())
         reconcile(self, s.sketch);
       pump(self);
@@ -218,6 +208,15 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       auto upto = c.upto;
       st.row.updates_received += c.items.size();
       st.deps.metrics->updates_received.fetch_add(c.items.size());
+      if (c.refused > 0) {
+        // The rest of the run stands, and the ack below moves the other
+        // node past these: refusing them must not stall the link.
+        st.row.updates_refused += c.refused;
+        st.deps.metrics->updates_refused_skew.fetch_add(c.refused);
+        log_line(st, "refused " + std::to_string(c.refused)
+                       + " update(s) stamped too far ahead of our clock ("
+                       + c.refusal + ")");
+      }
       st.publish_row();
       write_batch batch{std::move(c.items), st.row.remote_id,
                         st.remote_epoch, upto};
@@ -236,10 +235,8 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
                          "cannot apply: " + caf::to_string(err));
           });
     },
-    [self](const wire::ack&) {
-      auto& st = self->state;
-      if (st.in_flight > 0)
-        --st.in_flight;
+    [self](const wire::ack& a) {
+      self->state.replication.acked(a.upto);
       pump(self);
     },
     [self](wire::error& e) {
@@ -278,6 +275,7 @@ void init(self_ptr self, peer_deps deps, bool outbound, std::string url) {
 
 void peer_state::publish_row() {
   deps.table->put(row_key, row);
+  deps.metrics->clock_offset_max_ms.store(deps.table->max_clock_offset_ms());
 }
 
 peer_actor::behavior_type outbound_peer_impl(self_ptr self, peer_deps deps,

@@ -5,18 +5,19 @@
 // backoff and jitter.
 //
 // Sending needs no queue of updates: the local change log in LMDB is the
-// queue. The actor keeps a cursor into it and sends runs from there, at most
-// `send_window` runs unacknowledged. The log holds one entry per path, the
-// newest, so a slow peer's backlog is coalesced by path for free, costs no
-// memory here, and cannot stall the other links.
+// queue. What to send when (cursor, window, acks, the sketch's backlog) is
+// decided by replication_window (protocol/replication.hpp), plain code the
+// actor feeds with the other node's messages. The log holds one entry per
+// path, the newest, so a slow peer's backlog is coalesced by path for free,
+// costs no memory here, and cannot stall the other links.
 #include "actors/link/link_types.hpp"
 #include "actors/link/link_table.hpp"
 #include "actors/router_actor.hpp"
+#include "protocol/replication.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <random>
 #include <string>
@@ -50,15 +51,7 @@ struct peer_state {
   std::string peer_error; // the other side's error message on this link
   link_row row;
 
-  // Sending our change log.
-  bool streaming = false;
-  uint64_t cursor = 0;    // our change seq sent (or skipped) through
-  uint64_t sent_upto = 0; // the last `upto` sent
-  // Up to here, also send what the other node sent or wrote (it said it
-  // holds nothing); beyond, leave that out.
-  uint64_t send_all_upto = 0;
-  int in_flight = 0;   // runs sent, not yet acknowledged
-  std::deque<update> backlog; // what a sketch said the other node lacks
+  replication_window replication; // sending our change log
 
   // Reconnecting.
   std::chrono::milliseconds backoff{0};

@@ -64,7 +64,8 @@ public:
   ~ws_link_impl() override;
 
   void send(std::string text) override;
-  void close(std::string reason, bool protocol_error) override;
+  void close(std::string reason, close_code code) override;
+  void start_close();
 
   void opened(std::string address);
   void do_read();
@@ -79,8 +80,10 @@ public:
   std::deque<std::string> queue_;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
-  bool closing_ = false;
-  bool close_for_protocol_error_ = false;
+  bool closing_ = false;      // close() was called: queue no more
+  bool close_started_ = false; // async_close is running: at most one
+  close_code close_code_ = close_code::normal;
+  std::string close_reason_;
   bool reported_down_ = false;
 };
 
@@ -232,7 +235,8 @@ void ws_link_impl<Stream>::send(std::string text) {
               self->queue_.push_back(std::move(text));
               if (self->queue_.size() > max_queued_frames
                   || self->queued_bytes_ > max_queued_bytes)
-                return self->close("send queue overflow", false);
+                return self->close("send queue overflow",
+                                   close_code::normal);
               self->do_write();
             });
 }
@@ -253,25 +257,43 @@ void ws_link_impl<Stream>::do_write() {
                     if (!self->queue_.empty())
                       return self->do_write();
                     if (self->closing_)
-                      self->close("", self->close_for_protocol_error_);
+                      self->start_close();
                   });
 }
 
 template <class Stream>
-void ws_link_impl<Stream>::close(std::string reason, bool protocol_error) {
+void ws_link_impl<Stream>::close(std::string reason, close_code code) {
   net::dispatch(ws_.get_executor(), [self = this->shared_from_this(),
                                      reason = std::move(reason),
-                                     protocol_error]() mutable {
+                                     code]() mutable {
+    if (!self->closing_ || self->close_code_ == close_code::normal) {
+      self->close_code_ = code;
+      self->close_reason_ = std::move(reason);
+    }
     self->closing_ = true;
-    self->close_for_protocol_error_ |= protocol_error;
-    if (self->writing_)
-      return; // the write handler closes once the queue is drained
-    websocket::close_reason cr(self->close_for_protocol_error_
-                                 ? websocket::close_code::policy_error
-                                 : websocket::close_code::normal);
-    self->ws_.async_close(cr, [self](beast::error_code) {
-      self->fail("closed");
-    });
+    if (!self->writing_)
+      self->start_close(); // else the write handler does, queue drained
+  });
+}
+
+template <class Stream>
+void ws_link_impl<Stream>::start_close() {
+  if (close_started_ || reported_down_)
+    return;
+  close_started_ = true;
+  // A close frame's reason is at most 123 bytes (RFC 6455 5.5), and UTF-8.
+  auto reason = close_reason_;
+  if (reason.size() > 123) {
+    auto cut = std::size_t{123};
+    while (cut > 0
+           && (static_cast<unsigned char>(reason[cut]) & 0xC0) == 0x80)
+      --cut; // not inside a multi-byte sequence
+    reason.resize(cut);
+  }
+  websocket::close_reason cr(static_cast<websocket::close_code>(close_code_),
+                             reason);
+  ws_.async_close(cr, [self = this->shared_from_this()](beast::error_code) {
+    self->fail("closed");
   });
 }
 

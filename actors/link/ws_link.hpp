@@ -42,9 +42,17 @@ public:
   /// Queues a text frame; callable from any thread.
   virtual void send(std::string text) = 0;
 
-  /// Sends a close frame (1008 for a protocol error) and ends the link;
-  /// callable from any thread.
-  virtual void close(std::string reason, bool protocol_error) = 0;
+  /// WebSocket close codes the node sends (RFC 6455 7.4.1).
+  enum class close_code : uint16_t {
+    normal = 1000,
+    going_away = 1001, // the node shuts down
+    policy = 1008,     // a protocol error
+  };
+
+  /// Sends what is queued, then a close frame, and ends the link; callable
+  /// from any thread, any number of times (the first code that is not
+  /// `normal` wins). The link reports link_down once the close is done.
+  virtual void close(std::string reason, close_code code) = 0;
 };
 
 } // namespace p2p

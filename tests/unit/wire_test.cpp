@@ -65,15 +65,27 @@ TEST_CASE("wire: malformed, unknown and mistyped frames are refused") {
   CHECK(!decode_error(std::string(wire::max_frame_bytes + 1, ' ')).empty());
 }
 
-TEST_CASE("wire: far-future stamps are refused, deep values accepted") {
+TEST_CASE("wire: far-future items are refused alone, deep values accepted") {
   wire::message m;
   std::string why;
   uint64_t now = 1'700'000'000'000;
   update soon{"a", "1", hlc_from_ms(now + 60'000), "ab"};
-  update far{"a", "1", hlc_from_ms(now + wire::max_clock_skew_ms + 1), "ab"};
-  CHECK(wire::decode(wire::encode_changes({&soon}, 1), m, why, now));
-  CHECK_FALSE(wire::decode(wire::encode_changes({&far}, 1), m, why, now));
-  CHECK(why.find("future") != std::string::npos);
+  update far{"b", "2", hlc_from_ms(now + wire::max_clock_skew_ms + 1), "ab"};
+  update later{"c", "3", hlc_from_ms(now), "ab"};
+  REQUIRE(wire::decode(wire::encode_changes({&soon, &far, &later}, 9), m, why,
+                       now));
+  auto& c = std::get<wire::changes>(m);
+  CHECK(c.upto == 9);
+  REQUIRE(c.items.size() == 2);
+  CHECK(c.items[0] == soon);
+  CHECK(c.items[1] == later);
+  CHECK(c.refused == 1);
+  CHECK(c.refusal.find("b: ") == 0);
+  CHECK(c.refusal.find("future") != std::string::npos);
+  // Refused for its stamp, but still checked: a malformed one is an error.
+  CHECK_FALSE(wire::decode(R"({"type":"changes","upto":1,"items":[{"path":"a//b",)"
+                           R"("value":1,"hlc":1152921504606846975,"origin":"ab"}]})",
+                           m, why, now));
   // The deepest value the HTTP API accepts (32 levels) still travels.
   std::string deep = std::string(31, '[') + "1" + std::string(31, ']');
   update d{"d", deep, hlc_from_ms(now), "ab"};
@@ -126,4 +138,20 @@ TEST_CASE("wire: an item over the value limit as stored is refused") {
   auto frame = R"({"type":"changes","upto":1,"items":[{"path":"p","value":)"
                + value + R"(,"hlc":"5","origin":"ab"}]})";
   CHECK(decode_error(frame).find("over the limit") != std::string::npos);
+}
+
+TEST_CASE("wire: a hello's clock is optional, and an item's size is exact") {
+  wire::message m;
+  std::string why;
+  REQUIRE(wire::decode(wire::encode(wire::hello{1, "ab", "cd", "", 1234}), m,
+                       why));
+  CHECK(std::get<wire::hello>(m).now == 1234);
+  REQUIRE(wire::decode(R"({"type":"hello","version":1,"id":"ab","epoch":"cd"})",
+                       m, why));
+  CHECK(std::get<wire::hello>(m).now == 0);
+  CHECK_FALSE(wire::decode(
+    R"({"type":"hello","version":1,"id":"ab","epoch":"cd","now":-1})", m, why));
+  update u{"p/\"q\"", R"({"x":"\u00e9"})", 123456789, "ab"};
+  auto empty = wire::encode_changes({}, 5).size();
+  CHECK(wire::encode_changes({&u}, 5).size() == empty + wire::encoded_item_bytes(u));
 }
