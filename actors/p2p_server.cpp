@@ -7,6 +7,7 @@
 #include "actors/store_actor.hpp"
 #include "actors/stream_budget.hpp"
 #include "protocol/path.hpp"
+#include "protocol/peer_url.hpp"
 #include "protocol/wire.hpp"
 #include "storage/database.hpp"
 
@@ -74,6 +75,15 @@ void P2PServer::start() {
   bool links_allowed = d.options.token.empty() || !d.options.secret.empty();
   if (!links_allowed && !d.options.peers.empty())
     throw p2p_error("peers on a node with a token need a cluster secret");
+  // Checked here, as the launcher checks --peer, not found out later
+  // inside /peers; dialled in the canonical form (IPv6 in brackets).
+  std::vector<std::string> peer_urls;
+  for (const auto& url : d.options.peers) {
+    auto parsed = parse_peer_url(url);
+    if (!parsed.url)
+      throw p2p_error("bad peer URL '" + url + "': " + parsed.error);
+    peer_urls.push_back(parsed.url->text());
+  }
   std::shared_ptr<database> db;
   try {
     db = std::make_shared<database>(d.options.db_path);
@@ -143,7 +153,7 @@ void P2PServer::start() {
     ctx->bridge = d.bridge; // else /p2p is refused (http_session)
   peers.bridge = d.bridge;
   d.http->start(d.options.io_threads);
-  for (const auto& url : d.options.peers)
+  for (const auto& url : peer_urls)
     d.outbound_peers.push_back(sys.spawn(outbound_peer_impl, peers, url));
 }
 

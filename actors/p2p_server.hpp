@@ -39,7 +39,7 @@ struct server_options {
   std::string host = "127.0.0.1";
   uint16_t port = 3000; // 0 picks a free port
   std::string db_path = "./p2p-data";
-  std::vector<std::string> peers; // http://host:port
+  std::vector<std::string> peers; // http://host:port; start() refuses a bad one
   std::string id;                 // empty: made once and kept in the db
   int io_threads = 2;
   /// Values are held to max_value_bytes as stored, whatever this says.

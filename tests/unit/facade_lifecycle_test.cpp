@@ -159,3 +159,30 @@ TEST_CASE("facade: a callback that throws ends its subscription") {
   server.put("t/y", "2"); // the node keeps serving
   CHECK(server.get("t/y") == "2");
 }
+
+TEST_CASE("facade: a bad peer URL fails start() and nothing starts") {
+  // As the launcher's --peer: refused where it is given, not found out
+  // later inside /peers.
+  for (std::string url : {"http://localhost", "http://::1:3101",
+                          "ftp://localhost:1", "http://localhost:65536",
+                          "http://a..b:1"}) {
+    CAPTURE(url);
+    test_dir dir;
+    auto o = options_in(dir);
+    o.peers = {url};
+    P2PServer server(o);
+    CHECK_THROWS_AS(server.start(), p2p_error);
+    CHECK_THROWS_AS(server.get("a"), p2p_error); // not running
+  }
+}
+
+TEST_CASE("facade: peer URLs are kept in their canonical form") {
+  test_dir dir;
+  auto o = options_in(dir);
+  o.peers = {"HTTP://[::1]:1/"};
+  P2PServer server(o);
+  server.start();
+  CHECK(wait_until([&] {
+    return server.peers_json().find("http://[::1]:1") != std::string::npos;
+  }));
+}
