@@ -115,7 +115,8 @@ std::string load_files(launch_command& cmd) {
 }
 
 bool is_loopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0
+         || host.rfind("::ffff:127.", 0) == 0; // IPv4-mapped loopback
 }
 
 launch_command parse_node_args(const std::vector<std::string>& args) {

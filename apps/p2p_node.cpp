@@ -55,7 +55,10 @@ int main(int argc, char** argv) {
   bool has_token = !cmd.options.token.empty();
   if (cmd.options.secret.empty() && !has_token
       && !p2p::is_loopback(cmd.options.host))
-    std::cerr << "p2p-node: warning: listening on " << cmd.options.host
+    std::cerr << "p2p-node: warning: listening on "
+              << (cmd.options.host.find(':') != std::string::npos
+                    ? "[" + cmd.options.host + "]"
+                    : cmd.options.host)
               << " with no --secret-file: anyone who reaches the port can "
                  "link as a peer and write\n";
   if (cmd.options.secret.empty() && has_token)

@@ -48,6 +48,8 @@ TEST_CASE("--host takes an IPv6 address with or without brackets") {
   CHECK(parse_node_args({"--host", "[::1]"}).options.host == "::1");
   CHECK(parse_node_args({"--host", "::1"}).options.host == "::1");
   CHECK(is_loopback(parse_node_args({"--host", "[::1]"}).options.host));
+  CHECK(is_loopback("::ffff:127.0.0.1"));
+  CHECK_FALSE(is_loopback("::ffff:10.0.0.1"));
 }
 
 TEST_CASE("a node with a token links only with the cluster secret") {
