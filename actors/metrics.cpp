@@ -1,5 +1,6 @@
 #include "actors/metrics.hpp"
 
+#include "actors/stream_budget.hpp"
 #include "storage/database.hpp"
 
 namespace p2p {
@@ -26,7 +27,8 @@ void add(std::string& out, const char* name, const char* type,
 
 } // namespace
 
-std::string render_metrics(const node_metrics& m, const database& db) {
+std::string render_metrics(const node_metrics& m, const database& db,
+                           const stream_budget* budget) {
   std::string out;
   out.reserve(2048);
   add(out, "p2p_http_requests_total", "counter", "HTTP requests served",
@@ -88,6 +90,17 @@ std::string render_metrics(const node_metrics& m, const database& db) {
       "largest clock difference, either way, between this node and a peer "
       "linked now (from their hellos)",
       m.clock_offset_max_ms.load());
+  if (budget) {
+    add(out, "p2p_sse_buffer_bytes", "gauge",
+        "bytes of events held for /events readers, all streams together",
+        budget->used());
+    add(out, "p2p_sse_buffer_limit_bytes", "gauge",
+        "the budget of p2p_sse_buffer_bytes (--sse-buffer-bytes)",
+        budget->limit());
+    add(out, "p2p_sse_streams_ended_total", "counter",
+        "/events streams ended for holding the most when over the budget",
+        budget->evictions());
+  }
   return out;
 }
 

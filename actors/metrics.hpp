@@ -8,6 +8,7 @@
 namespace p2p {
 
 class database;
+class stream_budget;
 
 struct node_metrics {
   std::atomic<uint64_t> http_requests{0};
@@ -40,6 +41,8 @@ struct node_metrics {
 };
 
 /// Prometheus text exposition of `m` plus the store's figures.
-std::string render_metrics(const node_metrics& m, const database& db);
+/// `budget` (the event streams' shared memory) may be null.
+std::string render_metrics(const node_metrics& m, const database& db,
+                           const stream_budget* budget);
 
 } // namespace p2p

@@ -260,7 +260,10 @@ void route_request(const api_context& ctx, const http_request& req,
     });
   if (raw_path == "/metrics")
     return only_get([&] {
-      reply(respond(200, render_metrics(*ctx.metrics, *ctx.db), m,
+      reply(respond(200,
+                    render_metrics(*ctx.metrics, *ctx.db,
+                                   ctx.sse_budget.get()),
+                    m,
                     "text/plain; version=0.0.4"));
     });
   if (raw_path == "/events" || under("/events/", rest))

@@ -229,6 +229,9 @@ class StreamMemoryTest(NodeTestCase):
             got = [p for _, p, _ in r.events]
             self.assertEqual(got, paths[:len(got)], f"slow reader {i}")
             self.assertLess(len(got), len(paths), f"slow reader {i} got everything")
+        m = node.metrics()
+        self.assertGreaterEqual(m["p2p_sse_streams_ended_total"], len(slow))
+        self.assertEqual(m["p2p_sse_buffer_limit_bytes"], budget)
         # The one that kept up was not.
         wait_until(lambda: seen_fast[-1:] == [paths[-1]], 60, what="the fast reader to get every event")
         self.assertEqual(seen_fast, paths)
@@ -240,6 +243,12 @@ class StreamMemoryTest(NodeTestCase):
         again.wait_comment()
         missed = paths[len(slow[0].events):]
         self.assertEqual([again.next_event(30)["data"]["path"] for _ in missed], missed)
+        for r in slow:
+            r.close()
+        again.close()
+        fast.close()
+        wait_until(lambda: node.metrics()["p2p_sse_buffer_bytes"] == 0, 30,
+                   what="the streams' events released once every reader left")
 
 
 class ExportLimitTest(NodeTestCase):
