@@ -1,19 +1,11 @@
 #include "actors/p2p_server.hpp"
 
 #include "actors/p2p_server_impl.hpp"
-#include "actors/link/bridge_actor.hpp"
-#include "actors/link/peer_actor.hpp"
 #include "actors/metrics.hpp"
-#include "actors/store_actor.hpp"
-#include "actors/stream_budget.hpp"
 #include "protocol/path.hpp"
-#include "protocol/peer_url.hpp"
-#include "protocol/wire.hpp"
 #include "storage/database.hpp"
 
 #include <caf/all.hpp>
-
-#include <thread>
 
 namespace p2p {
 
@@ -60,101 +52,6 @@ running_parts P2PServer::impl::parts() const {
   if (!p.db || !p.router)
     throw p2p_error("the server is not running (not started, or closed)");
   return p;
-}
-
-void P2PServer::start() {
-  auto& d = *impl_;
-  std::lock_guard<std::mutex> life(d.lifecycle_mtx);
-  if (d.running)
-    return;
-  if (!d.options.id.empty() && !wire::is_hex_id(d.options.id))
-    throw p2p_error("id must be 1 to 64 hex digits");
-  // A peer link reads and writes every value without the bearer token, so
-  // on a node with a token only links that prove the cluster secret may
-  // exist: with no secret there are none.
-  bool links_allowed = d.options.token.empty() || !d.options.secret.empty();
-  if (!links_allowed && !d.options.peers.empty())
-    throw p2p_error("peers on a node with a token need a cluster secret");
-  // Checked here, as the launcher checks --peer, not found out later
-  // inside /peers; dialled in the canonical form (IPv6 in brackets).
-  std::vector<std::string> peer_urls;
-  for (const auto& url : d.options.peers) {
-    auto parsed = parse_peer_url(url);
-    if (!parsed.url)
-      throw p2p_error("bad peer URL '" + url + "': " + parsed.error);
-    peer_urls.push_back(parsed.url->text());
-  }
-  std::shared_ptr<database> db;
-  try {
-    db = std::make_shared<database>(d.options.db_path);
-    if (!d.options.id.empty() && db->node_id() != d.options.id)
-      db->set_node_id(d.options.id);
-  } catch (const std::exception& e) {
-    throw p2p_error("cannot open database at " + d.options.db_path + ": "
-                    + e.what());
-  }
-  d.id = db->node_id();
-  auto& sys = *d.system;
-  d.store = sys.spawn<caf::detached>(store_impl, db, &d.metrics);
-  auto sse_budget = std::make_shared<stream_budget>(d.options.sse_buffer_bytes);
-  d.subscriptions = sys.spawn(subscriptions_impl, &d.metrics.subscribers,
-                              sse_budget);
-  auto hooks = std::make_shared<const node_hooks>(d.options.hooks);
-  auto router = sys.spawn(router_impl, router_deps{db, d.store, d.subscriptions,
-                                                   &d.metrics, hooks});
-  {
-    std::lock_guard<std::mutex> guard(d.parts_mtx);
-    d.db = db;
-    d.hooks = hooks;
-    d.router = router;
-    d.callbacks = std::make_shared<callback_subscriptions>(router);
-  }
-  d.running = true; // from here on, a failure tears down what started
-  try {
-    d.apply_start_settings();
-  } catch (const p2p_error&) {
-    d.tear_down(caf::exit_reason::user_shutdown);
-    throw;
-  }
-  auto ctx = std::make_shared<api_context>();
-  ctx->system = &sys;
-  ctx->router = router;
-  ctx->subscriptions = d.subscriptions;
-  ctx->sse_budget = sse_budget;
-  ctx->db = db;
-  ctx->metrics = &d.metrics;
-  ctx->node_id = d.id;
-  ctx->limits.body_bytes = d.options.body_limit;
-  ctx->limits.idle_timeout = d.options.idle_timeout;
-  ctx->token = d.options.token;
-  ctx->token_reads = d.options.token_reads;
-  ctx->hooks = hooks;
-  ctx->routes = std::make_shared<const std::vector<custom_route>>(d.routes);
-  ctx->peers_json = [links = d.links] { return links->to_json(); };
-  try {
-    d.http = std::make_unique<http_server>(
-      ctx, tls_files{d.options.tls_cert, d.options.tls_key, d.options.tls_ca});
-    d.port = d.http->listen(d.options.host, d.options.port);
-  } catch (const std::exception& e) {
-    ctx.reset(); // it shares the db, which close() waits to be released
-    db.reset();
-    d.tear_down(caf::exit_reason::user_shutdown);
-    throw p2p_error(e.what());
-  }
-  peer_deps peers;
-  peers.db = db;
-  peers.router = router;
-  peers.table = d.links;
-  peers.metrics = &d.metrics;
-  peers.node_id = d.id;
-  peers.epoch = db->epoch();
-  d.bridge = sys.spawn(bridge_impl, peers, d.http->dialer(), d.options.secret);
-  if (links_allowed)
-    ctx->bridge = d.bridge; // else /p2p is refused (http_session)
-  peers.bridge = d.bridge;
-  d.http->start(d.options.io_threads);
-  for (const auto& url : peer_urls)
-    d.outbound_peers.push_back(sys.spawn(outbound_peer_impl, peers, url));
 }
 
 update P2PServer::put(const std::string& path, const std::string& json) {
@@ -215,73 +112,6 @@ std::vector<update> P2PServer::scan(const std::string& prefix,
   if (auto err = prefix_error(prefix); !err.empty())
     throw p2p_error(err);
   return read_scan(*p.db, *p.hooks, prefix, limit);
-}
-
-void P2PServer::close() {
-  impl_->shut_down(caf::exit_reason::user_shutdown);
-}
-
-void P2PServer::crash() {
-  // As unclean as one process allows: no reply leaves once I/O stops, the
-  // store is killed with its pending batch uncommitted (kill skips its exit
-  // handler), links drop without a close frame, and the db keeps its "open"
-  // mark.
-  auto& d = *impl_;
-  if (!d.running)
-    return;
-  if (d.http)
-    d.http->stop();
-  d.stop_actor(d.store, caf::exit_reason::kill);
-  d.stop_actor(d.router, caf::exit_reason::kill);
-  d.db->close_as_if_killed();
-  d.shut_down(caf::exit_reason::kill);
-}
-
-void P2PServer::impl::shut_down(caf::exit_reason links_reason) {
-  std::lock_guard<std::mutex> life(lifecycle_mtx);
-  tear_down(links_reason);
-}
-
-void P2PServer::impl::tear_down(caf::exit_reason links_reason) {
-  auto& d = *this;
-  if (!d.running)
-    return;
-  d.running = false;
-  // Calls from here on fail with p2p_error; those under way hold what they
-  // copied (the db stays open until they let go, waited for below).
-  std::shared_ptr<database> db;
-  router_actor router;
-  std::shared_ptr<callback_subscriptions> callbacks;
-  {
-    std::lock_guard<std::mutex> guard(d.parts_mtx);
-    db = std::move(d.db);
-    router = std::move(d.router);
-    callbacks = std::move(d.callbacks);
-    d.db = nullptr;
-    d.router = nullptr;
-  }
-  callbacks->close();
-  // With `kill` the bridge cannot say goodbye: its links just drop when
-  // the I/O context goes away below.
-  for (auto& p : d.outbound_peers)
-    d.stop_actor(p, links_reason);
-  d.outbound_peers.clear();
-  d.stop_actor(d.bridge, links_reason);
-  if (d.http)
-    d.http->stop();
-  // The store first: it commits what is queued and answers the router.
-  d.stop_actor(d.store);
-  d.stop_actor(router);
-  d.stop_actor(d.subscriptions);
-  d.http.reset();
-  if (d.own_system)
-    d.own_system->await_all_actors_done();
-  // Actors that share the db (inbound peers) end asynchronously. LMDB must
-  // not have one environment open twice in a process, so a restart in the
-  // same process waits for them.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (db.use_count() > 1 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
 }
 
 void P2PServer::block_links(const std::vector<std::string>& node_ids) {
