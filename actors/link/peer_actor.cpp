@@ -26,6 +26,8 @@ constexpr auto hello_timeout = std::chrono::seconds(10);
 // failing right after its hello (say, on a frame the other side refuses)
 // backs off further instead of reconnecting in a tight loop.
 constexpr auto stable_link = std::chrono::seconds(10);
+// At most one line per link this often about refused far-future items.
+constexpr auto refusal_log_interval = std::chrono::seconds(60);
 
 void set_state(self_ptr self, const char* state) {
   self->state.row.state = state;
@@ -135,6 +137,21 @@ void note_clock(peer_state& st, uint64_t their_now) {
                      "ahead of the receiver's clock are refused");
 }
 
+/// Logs refused far-future items: the first at once, then at most one line
+/// per interval with the count since (the count is in /metrics anyway).
+void note_refusals(peer_state& st, uint64_t refused, const std::string& why) {
+  st.refusals_unlogged += refused;
+  auto now = std::chrono::steady_clock::now();
+  if (st.refusals_logged_at != std::chrono::steady_clock::time_point{}
+      && now - st.refusals_logged_at < refusal_log_interval)
+    return;
+  log_line(st, "refused " + std::to_string(st.refusals_unlogged)
+                 + " update(s) stamped too far ahead of our clock (latest: "
+                 + why + "); at most one such line a minute");
+  st.refusals_unlogged = 0;
+  st.refusals_logged_at = now;
+}
+
 void link_lost(self_ptr self, const std::string& reason) {
   auto& st = self->state;
   if (st.up) {
@@ -213,9 +230,7 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
         // node past these: refusing them must not stall the link.
         st.row.updates_refused += c.refused;
         st.deps.metrics->updates_refused_skew.fetch_add(c.refused);
-        log_line(st, "refused " + std::to_string(c.refused)
-                       + " update(s) stamped too far ahead of our clock ("
-                       + c.refusal + ")");
+        note_refusals(st, c.refused, c.refusal);
       }
       st.publish_row();
       write_batch batch{std::move(c.items), st.row.remote_id,

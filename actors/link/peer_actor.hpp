@@ -53,6 +53,11 @@ struct peer_state {
 
   replication_window replication; // sending our change log
 
+  // Refusals of far-future items, logged now and then (a peer far ahead
+  // can send one per frame): how many since the last line, and when.
+  uint64_t refusals_unlogged = 0;
+  std::chrono::steady_clock::time_point refusals_logged_at{};
+
   // Reconnecting.
   std::chrono::milliseconds backoff{0};
   std::minstd_rand rng{std::random_device{}()};
