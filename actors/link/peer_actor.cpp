@@ -190,6 +190,7 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       auto& st = self->state;
       st.row.remote_id = h.id;
       st.remote_epoch = h.epoch;
+      st.asked_afresh = false;
       note_clock(st, h.now);
       st.up = true;
       st.up_since = std::chrono::steady_clock::now();
@@ -210,13 +211,32 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
     },
     [self](const wire::sync& s) {
       auto& st = self->state;
+      auto last = st.deps.db->last_seq();
+      // A checkpoint past our log: this db is older than the one the other
+      // node synced with (a copy put back; it kept its epoch). The numbers
+      // mean nothing now, so it gets our whole log, and we ask it afresh
+      // for what we lack, our own writes made after the copy included.
+      bool past_our_log = s.since > last;
       // A node that says it holds nothing gets our whole log as it is now,
       // its own earlier writes included; after that, no echoes.
-      bool holds_nothing = s.since == 0 && s.sketch.empty();
-      st.replication.start(s.since, st.row.remote_id,
-                           holds_nothing ? st.deps.db->last_seq() : 0);
+      bool holds_nothing = (s.since == 0 && s.sketch.empty()) || past_our_log;
+      st.replication.start(past_our_log ? 0 : s.since, st.row.remote_id,
+                           holds_nothing ? last : 0);
       if (s.since == 0 && !s.sketch.empty())
         reconcile(self, s.sketch);
+      if (past_our_log && !st.asked_afresh) {
+        st.asked_afresh = true; // once per link: a liar may repeat it
+        log_line(st, "its checkpoint " + std::to_string(s.since)
+                       + " is past our log (" + std::to_string(last)
+                       + "): this db was restored from a copy? Syncing "
+                         "everything both ways");
+        wire::sync ask{0, {}};
+        if (last > 0)
+          ask.sketch = st.deps.db->summarize(sketch::default_cells)
+                         .first.to_text();
+        self->send(st.deps.bridge, send_atom::value, st.link_id,
+                   std::move(ask));
+      }
       pump(self);
     },
     [self](wire::changes& c) {

@@ -49,6 +49,7 @@ struct peer_state {
   std::chrono::steady_clock::time_point up_since;
   std::string remote_epoch;
   std::string peer_error; // the other side's error message on this link
+  bool asked_afresh = false; // this link: sent a second sync (peer_actor.cpp)
   link_row row;
 
   replication_window replication; // sending our change log
