@@ -89,6 +89,23 @@ class SkewedItemTest(LiarMixin, NodeTestCase):
         self.assertIsNone(self.links_to(ident)[0]["clock_offset_ms"])
 
 
+class ClockHookTest(NodeTestCase):
+    def test_a_shifted_clock_says_so_and_a_huge_shift_is_bounded(self):
+        """The test hook is read by every build: set by mistake it must not skew a node
+        silently, and a huge value must not overflow the clock."""
+        with clock_shifted(TEN_MIN_MS):
+            node = self.start_node("clock-hook")
+        wait_until(lambda: "P2P_CLOCK_OFFSET_MS" in node.log_tail(), DEADLINE,
+                   what="a line saying the clock is shifted")
+        with clock_shifted(10**30):
+            huge = self.start_node("clock-hook-huge")
+        status, _, put = huge.json_request("PUT", "/api/hook/x", '{"v":1}')
+        self.assertEqual(status, 200, put)
+        # Clamped to about 34 years ahead: still a sane, positive, JS-safe timestamp.
+        self.assertGreater(put["timestamp"], now_ms() + 30 * 365 * 86_400_000, put)
+        self.assertLess(put["timestamp"], 2**53, put)
+
+
 class SkewedChainTest(NodeTestCase):
     def test_a_node_far_ahead_does_not_cut_the_chain(self):
         """X - Y - Z with Y's clock 10 min 15 s ahead while Y writes: X's writes reach Z, Y's own
