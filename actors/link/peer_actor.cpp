@@ -122,6 +122,16 @@ void reconcile(self_ptr self, const std::string& text) {
   st.replication.catch_up_from(st.deps.db->find_elements(they_lack), position);
 }
 
+/// Our sync asking from `since`; with none (0), a sketch of what we hold
+/// when we hold anything, so that we are sent only what we lack.
+wire::sync sync_request(const peer_state& st, uint64_t since) {
+  wire::sync request{since, {}};
+  if (since == 0 && st.deps.db->last_seq() > 0)
+    request.sketch = st.deps.db->summarize(sketch::default_cells)
+                       .first.to_text();
+  return request;
+}
+
 /// The other node's clock minus ours, kept within what JSON numbers carry.
 void note_clock(peer_state& st, uint64_t their_now) {
   if (their_now == 0)
@@ -200,12 +210,8 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       // Catch-up: ask for everything after what we applied from this db;
       // from a db we never synced with, send a sketch of what we hold so
       // that it sends only what we lack.
-      wire::sync request{st.deps.db->checkpoint(h.epoch), {}};
-      if (request.since == 0 && st.deps.db->last_seq() > 0)
-        request.sketch = st.deps.db->summarize(sketch::default_cells)
-                           .first.to_text();
       self->send(st.deps.bridge, send_atom::value, st.link_id,
-                 std::move(request));
+                 sync_request(st, st.deps.db->checkpoint(h.epoch)));
       st.row.url = st.url;
       self->send(st.deps.router, peer_up_atom::value, peer_actor{self});
     },
@@ -230,12 +236,8 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
                        + " is past our log (" + std::to_string(last)
                        + "): this db was restored from a copy? Syncing "
                          "everything both ways");
-        wire::sync ask{0, {}};
-        if (last > 0)
-          ask.sketch = st.deps.db->summarize(sketch::default_cells)
-                         .first.to_text();
         self->send(st.deps.bridge, send_atom::value, st.link_id,
-                   std::move(ask));
+                   sync_request(st, 0));
       }
       pump(self);
     },
