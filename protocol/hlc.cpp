@@ -1,6 +1,8 @@
 #include "protocol/hlc.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 
 namespace p2p {
@@ -9,13 +11,27 @@ namespace {
 
 /// Tests only: P2P_CLOCK_OFFSET_MS shifts this process's wall clock (a
 /// node with a skewed clock, without faking the system's).
+/// Set by mistake outside a test it would skew a real node silently, so it
+/// says so on stderr; bounded (about 34 years) so the sum cannot overflow.
 int64_t test_clock_offset_ms() {
   static const int64_t offset = [] {
     const char* text = std::getenv("P2P_CLOCK_OFFSET_MS");
-    return text ? std::strtoll(text, nullptr, 10) : 0;
+    if (!text)
+      return int64_t{0};
+    constexpr int64_t bound = int64_t{1} << 40;
+    int64_t x = std::clamp<int64_t>(std::strtoll(text, nullptr, 10), -bound,
+                                    bound);
+    std::fprintf(stderr,
+                 "p2p: P2P_CLOCK_OFFSET_MS is set: this process's clock is "
+                 "shifted by %lld ms (for tests only)\n",
+                 static_cast<long long>(x));
+    return x;
   }();
   return offset;
 }
+
+// Read at load, so that the line comes at start, not at the first stamp.
+const int64_t offset_at_load = test_clock_offset_ms();
 
 } // namespace
 

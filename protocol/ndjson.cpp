@@ -5,6 +5,7 @@
 #include "protocol/path.hpp"
 #include "protocol/wire.hpp"
 
+#include <boost/json/parse_options.hpp>
 #include <boost/json/value.hpp>
 
 #include <optional>
@@ -39,7 +40,11 @@ bool unsigned_field(const boost::json::object& obj, const char* name,
 bool parse_import_line(std::string_view line, update& out, std::string& why,
                        uint64_t now_ms) {
   boost::system::error_code ec;
-  auto doc = parse_json(line, ec);
+  // A value may nest as deep as a write allows (32, Boost's default); the
+  // line wraps it in one more level.
+  boost::json::parse_options opts;
+  opts.max_depth = 32 + 1;
+  auto doc = parse_json(line, ec, opts);
   if (ec)
     return why = "not JSON: " + ec.message(), false;
   const auto* obj = doc.if_object();

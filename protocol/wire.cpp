@@ -97,6 +97,9 @@ bool decode_update(const json::value& v, update& u, std::string& why,
     return false;
   if (auto err = path_error(u.path); !err.empty())
     return why = "bad item: bad path: " + err, false;
+  // No clock stamps 0; stored, it would make our export unimportable.
+  if (u.time == 0)
+    return why = "bad item: a stamp must be positive", false;
   too_far = skew_error(u, now_ms);
   auto* value = r.field("value");
   if (!value)

@@ -26,6 +26,8 @@ constexpr auto hello_timeout = std::chrono::seconds(10);
 // failing right after its hello (say, on a frame the other side refuses)
 // backs off further instead of reconnecting in a tight loop.
 constexpr auto stable_link = std::chrono::seconds(10);
+// At most one line per link this often about refused far-future items.
+constexpr auto refusal_log_interval = std::chrono::seconds(60);
 
 void set_state(self_ptr self, const char* state) {
   self->state.row.state = state;
@@ -120,6 +122,16 @@ void reconcile(self_ptr self, const std::string& text) {
   st.replication.catch_up_from(st.deps.db->find_elements(they_lack), position);
 }
 
+/// Our sync asking from `since`; with none (0), a sketch of what we hold
+/// when we hold anything, so that we are sent only what we lack.
+wire::sync sync_request(const peer_state& st, uint64_t since) {
+  wire::sync request{since, {}};
+  if (since == 0 && st.deps.db->last_seq() > 0)
+    request.sketch = st.deps.db->summarize(sketch::default_cells)
+                       .first.to_text();
+  return request;
+}
+
 /// The other node's clock minus ours, kept within what JSON numbers carry.
 void note_clock(peer_state& st, uint64_t their_now) {
   if (their_now == 0)
@@ -133,6 +145,21 @@ void note_clock(peer_state& st, uint64_t their_now) {
     log_line(st, "clock " + std::to_string(st.row.clock_offset_ms)
                    + " ms off ours: updates stamped more than 10 minutes "
                      "ahead of the receiver's clock are refused");
+}
+
+/// Logs refused far-future items: the first at once, then at most one line
+/// per interval with the count since (the count is in /metrics anyway).
+void note_refusals(peer_state& st, uint64_t refused, const std::string& why) {
+  st.refusals_unlogged += refused;
+  auto now = std::chrono::steady_clock::now();
+  if (st.refusals_logged_at != std::chrono::steady_clock::time_point{}
+      && now - st.refusals_logged_at < refusal_log_interval)
+    return;
+  log_line(st, "refused " + std::to_string(st.refusals_unlogged)
+                 + " update(s) stamped too far ahead of our clock (latest: "
+                 + why + "); at most one such line a minute");
+  st.refusals_unlogged = 0;
+  st.refusals_logged_at = now;
 }
 
 void link_lost(self_ptr self, const std::string& reason) {
@@ -173,6 +200,7 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       auto& st = self->state;
       st.row.remote_id = h.id;
       st.remote_epoch = h.epoch;
+      st.asked_afresh = false;
       note_clock(st, h.now);
       st.up = true;
       st.up_since = std::chrono::steady_clock::now();
@@ -182,24 +210,35 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       // Catch-up: ask for everything after what we applied from this db;
       // from a db we never synced with, send a sketch of what we hold so
       // that it sends only what we lack.
-      wire::sync request{st.deps.db->checkpoint(h.epoch), {}};
-      if (request.since == 0 && st.deps.db->last_seq() > 0)
-        request.sketch = st.deps.db->summarize(sketch::default_cells)
-                           .first.to_text();
       self->send(st.deps.bridge, send_atom::value, st.link_id,
-                 std::move(request));
+                 sync_request(st, st.deps.db->checkpoint(h.epoch)));
       st.row.url = st.url;
       self->send(st.deps.router, peer_up_atom::value, peer_actor{self});
     },
     [self](const wire::sync& s) {
       auto& st = self->state;
+      auto last = st.deps.db->last_seq();
+      // A checkpoint past our log: this db is older than the one the other
+      // node synced with (a copy put back; it kept its epoch). The numbers
+      // mean nothing now, so it gets our whole log, and we ask it afresh
+      // for what we lack, our own writes made after the copy included.
+      bool past_our_log = s.since > last;
       // A node that says it holds nothing gets our whole log as it is now,
       // its own earlier writes included; after that, no echoes.
-      bool holds_nothing = s.since == 0 && s.sketch.empty();
-      st.replication.start(s.since, st.row.remote_id,
-                           holds_nothing ? st.deps.db->last_seq() : 0);
+      bool holds_nothing = (s.since == 0 && s.sketch.empty()) || past_our_log;
+      st.replication.start(past_our_log ? 0 : s.since, st.row.remote_id,
+                           holds_nothing ? last : 0);
       if (s.since == 0 && !s.sketch.empty())
         reconcile(self, s.sketch);
+      if (past_our_log && !st.asked_afresh) {
+        st.asked_afresh = true; // once per link: a liar may repeat it
+        log_line(st, "its checkpoint " + std::to_string(s.since)
+                       + " is past our log (" + std::to_string(last)
+                       + "): this db was restored from a copy? Syncing "
+                         "everything both ways");
+        self->send(st.deps.bridge, send_atom::value, st.link_id,
+                   sync_request(st, 0));
+      }
       pump(self);
     },
     [self](wire::changes& c) {
@@ -213,9 +252,7 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
         // node past these: refusing them must not stall the link.
         st.row.updates_refused += c.refused;
         st.deps.metrics->updates_refused_skew.fetch_add(c.refused);
-        log_line(st, "refused " + std::to_string(c.refused)
-                       + " update(s) stamped too far ahead of our clock ("
-                       + c.refusal + ")");
+        note_refusals(st, c.refused, c.refusal);
       }
       st.publish_row();
       write_batch batch{std::move(c.items), st.row.remote_id,

@@ -49,9 +49,15 @@ struct peer_state {
   std::chrono::steady_clock::time_point up_since;
   std::string remote_epoch;
   std::string peer_error; // the other side's error message on this link
+  bool asked_afresh = false; // this link: sent a second sync (peer_actor.cpp)
   link_row row;
 
   replication_window replication; // sending our change log
+
+  // Refusals of far-future items, logged now and then (a peer far ahead
+  // can send one per frame): how many since the last line, and when.
+  uint64_t refusals_unlogged = 0;
+  std::chrono::steady_clock::time_point refusals_logged_at{};
 
   // Reconnecting.
   std::chrono::milliseconds backoff{0};

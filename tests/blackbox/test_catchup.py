@@ -65,6 +65,31 @@ class RestartCatchUpTest(ClusterTestCase):
         n0.restart(same_port=True)
         wait_converged(nodes, expected, what="n0 to get its own writes back")
 
+    def test_node_restored_from_a_copy_of_its_db_converges(self):
+        """A db copied while its node was stopped, and put back later, keeps its epoch but holds
+        a shorter log than peers' checkpoints for that epoch say: what it writes next must still
+        reach them, and it must get back what it wrote after the copy."""
+        n0, n1 = nodes = self.start_topology(2, [(0, 1)], "restored")  # n1 dials n0
+        expected = {f"restored/a{i}": i for i in range(5)}
+        put_many(n0, sorted(expected.items()))
+        wait_converged(nodes, expected)
+        self.assertEqual(n0.stop(), 0, n0.log_tail())
+        backup = n0.db + ".copy"
+        shutil.copytree(n0.db, backup)
+        n0.restart(same_port=True)
+        later = {f"restored/b{i:02d}": i for i in range(20)}  # n1's checkpoint moves past the copy
+        put_many(n0, sorted(later.items()))
+        expected.update(later)
+        wait_converged(nodes, expected)
+        self.assertEqual(n0.stop(), 0, n0.log_tail())
+        shutil.rmtree(n0.db)
+        shutil.copytree(backup, n0.db)
+        n0.restart(same_port=True)
+        for i in range(3):  # seqs the copy reuses: under n1's checkpoint
+            self.put_ok(n0, f"restored/after{i}", i)
+            expected[f"restored/after{i}"] = i
+        wait_converged(nodes, expected, what="the restored node and its peer to agree")
+
     def test_delete_made_while_node_was_down_is_caught_up(self):
         n0, n1, n2 = nodes = self.start_topology(3, chain(3), "deldown")
         for key in ("deldown/a", "deldown/b", "deldown/c"):

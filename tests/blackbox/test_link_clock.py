@@ -52,6 +52,23 @@ class SkewedItemTest(LiarMixin, NodeTestCase):
         self.assertEqual(self.node.get("skew/after"), (200, 4))
         self.assertEqual(self.links_to(ident)[0]["connects"], 1)
 
+    def test_refusals_do_not_flood_the_log(self):
+        """A peer far ahead sends one far-future item per frame: each is refused and counted,
+        but the log gets a line now and then, not one per frame."""
+        ws = self.connect()
+        ident = self.handshake(ws)
+        far = (now_ms() + TEN_MIN_MS + 5 * 60_000) << 16
+        frames = 200
+        for i in range(frames):
+            ws.send_json(changes(item(f"skew/flood{i % 7}", value=i, hlc=far + i, origin=ident),
+                                 upto=i + 1))
+            self.assertEqual(ws.recv_json(DEADLINE), {"type": "ack", "upto": i + 1})
+        self.assertEqual(metric(self.node, "p2p_updates_refused_skew_total"), frames)
+        self.assertEqual(self.links_to(ident)[0]["updates_refused"], frames)
+        lines = [l for l in self.node.log_tail(100_000).splitlines() if "refused" in l]
+        self.assertTrue(lines, "no refusal logged at all")
+        self.assertLessEqual(len(lines), 3, lines[:5])
+
     def test_each_link_shows_the_other_clock_offset(self):
         ws = self.connect()
         ident = rand_id()
@@ -70,6 +87,23 @@ class SkewedItemTest(LiarMixin, NodeTestCase):
         ws = self.connect()
         ident = self.handshake(ws)  # an older node's hello: no `now`
         self.assertIsNone(self.links_to(ident)[0]["clock_offset_ms"])
+
+
+class ClockHookTest(NodeTestCase):
+    def test_a_shifted_clock_says_so_and_a_huge_shift_is_bounded(self):
+        """The test hook is read by every build: set by mistake it must not skew a node
+        silently, and a huge value must not overflow the clock."""
+        with clock_shifted(TEN_MIN_MS):
+            node = self.start_node("clock-hook")
+        wait_until(lambda: "P2P_CLOCK_OFFSET_MS" in node.log_tail(), DEADLINE,
+                   what="a line saying the clock is shifted")
+        with clock_shifted(10**30):
+            huge = self.start_node("clock-hook-huge")
+        status, _, put = huge.json_request("PUT", "/api/hook/x", '{"v":1}')
+        self.assertEqual(status, 200, put)
+        # Clamped to about 34 years ahead: still a sane, positive, JS-safe timestamp.
+        self.assertGreater(put["timestamp"], now_ms() + 30 * 365 * 86_400_000, put)
+        self.assertLess(put["timestamp"], 2**53, put)
 
 
 class SkewedChainTest(NodeTestCase):

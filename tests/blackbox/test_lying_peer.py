@@ -91,6 +91,10 @@ def after_hello_cases():
         ("path control char", [T(changes(item("liar/a\u0001b")))], []),
         bad("hlc a string of letters", "liar/hlcstr", hlc="soon"), bad("hlc negative", "liar/hlcneg", hlc=-5),
         bad("hlc a float", "liar/hlcfloat", hlc=1.5), bad("hlc missing", "liar/nohlc", hlc=MISSING),
+        # Stamped 0 (no clock gives it): stored, it made the node's export unimportable.
+        bad("hlc zero", "liar/hlczero", hlc="0"), bad("hlc zero integer", "liar/hlczeroint", hlc=0),
+        bad("hlc with a leading zero", "liar/hlclead", hlc="0123"), bad("hlc +1", "liar/hlcplus", hlc="+1"),
+        bad("hlc past 2^64", "liar/hlcbig", hlc=str(2**64)),
         bad("origin not hex", "liar/orighex", origin="node-b"), bad("origin missing", "liar/noorig", origin=MISSING),
         bad("origin empty", "liar/origempty", origin=""), bad("value missing", "liar/noval", value=MISSING),
         bad("path missing", "liar/nopath", path=MISSING),

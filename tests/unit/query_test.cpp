@@ -267,6 +267,26 @@ TEST_CASE("export lines read back as the same update") {
   CHECK(refused(R"({"path":"p","value":1,"timestamp":281474976710656,"origin":"ab"})"));
 }
 
+TEST_CASE("an export line of a value as deep as a write allows imports") {
+  // A write takes values nested 32 deep (the parser's default); the line
+  // wraps the value in one more level.
+  auto nested = [](int depth) {
+    return std::string(depth, '[') + std::string(depth, ']');
+  };
+  update u{"deep", nested(32), hlc_from_ms(1700000000000), "ab"};
+  std::string line;
+  append_export_line(line, u);
+  update back;
+  std::string why;
+  CHECK_MESSAGE(parse_import_line(line, back, why, 1700000000000), why);
+  CHECK(back == u);
+  // One level more could not be written, nor sent to a peer: refused.
+  u.value = nested(33);
+  line.clear();
+  append_export_line(line, u);
+  CHECK_FALSE(parse_import_line(line, back, why, 1700000000000));
+}
+
 TEST_CASE("lines are cut across pieces, with a bound on their length") {
   std::vector<std::string> got;
   auto take = [&](std::string_view l) {
