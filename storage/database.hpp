@@ -98,7 +98,7 @@ public:
                            std::size_t max_bytes = 0) const;
 
   /// The next page of an export: records under `prefix` past `after`, at
-  /// most 1,000 or about 4 MiB; `after` moves to its last path. Empty at
+  /// most 256 or about 256 KiB (one larger value alone); `after` moves to its last path. Empty at
   /// the end. Each page is its own snapshot, so no reader holds one long.
   std::vector<update> export_page(std::string_view prefix, bool with_tombstones,
                                   std::string& after) const;
