@@ -16,10 +16,14 @@ void append_json(std::string& out, const update& u) {
   out += '}';
 }
 
-std::string to_json(const update& u) {
+std::string to_answer_json(const update& u) {
   std::string out;
-  out.reserve(u.path.size() + u.value.size() + u.origin.size() + 64);
+  out.reserve(u.path.size() + u.value.size() + u.origin.size() + 96);
   append_json(out, u);
+  out.pop_back();
+  out += ",\"hlc\":";
+  append_u64_string(out, u.time);
+  out += '}';
   return out;
 }
 

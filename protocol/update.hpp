@@ -39,11 +39,13 @@ inline bool version_wins(hlc_time a_t, std::string_view a_origin,
   return stamp_wins(a_t, a_origin, b_t, b_origin);
 }
 
-/// The contract's JSON form: `{"path","value","timestamp","origin"}` with the
-/// timestamp in wall-clock milliseconds.
-std::string to_json(const update& u);
+/// A write's answer: the contract's JSON form plus `hlc`, the whole stamp as
+/// a string of digits (beyond 2^53), so that a client can order two writes
+/// made in one millisecond as last-write-wins does, by (hlc, origin).
+std::string to_answer_json(const update& u);
 
-/// Appends the JSON form to `out` (for building arrays without copies).
+/// Appends the contract's JSON form, `{"path","value","timestamp","origin"}`
+/// with the timestamp in wall-clock milliseconds, to `out`.
 void append_json(std::string& out, const update& u);
 
 } // namespace p2p

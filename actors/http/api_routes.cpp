@@ -110,7 +110,7 @@ void put_value(const api_context& ctx, std::string path,
       m));
   write_through_router(ctx, false, std::move(path), body, m, reply,
                        [m, reply](const update& u) {
-                         reply(respond(200, to_json(u), m));
+                         reply(respond(200, to_answer_json(u), m));
                        });
 }
 
@@ -122,7 +122,10 @@ void delete_value(const api_context& ctx, std::string path, request_meta m,
     ctx, true, std::move(path), {}, m, reply, [m, reply](const update& u) {
       std::string body = "{\"success\":true,\"path\":";
       append_json_string(body, u.path);
-      body += ",\"timestamp\":" + std::to_string(wall_ms_of(u.time)) + "}";
+      body += ",\"timestamp\":" + std::to_string(wall_ms_of(u.time))
+              + ",\"hlc\":";
+      append_u64_string(body, u.time);
+      body += '}';
       reply(respond(200, std::move(body), m));
     });
 }

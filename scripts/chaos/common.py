@@ -78,7 +78,8 @@ class Writer(threading.Thread):
             raise
         if status == 200:
             reply = json.loads(data)
-            self.ledger.finish(op, "acked", reply["timestamp"], reply.get("origin", node_id))
+            hlc = int(reply["hlc"]) if "hlc" in reply else None
+            self.ledger.finish(op, "acked", reply["timestamp"], reply.get("origin", node_id), hlc)
         elif status == 404 and method == "DELETE":
             self.ledger.finish(op, "noop")
         else:  # an error answer should change nothing; counted as unsure all the same

@@ -19,13 +19,13 @@ import threading, time
 
 class Op:
     __slots__ = ("path", "kind", "ident", "node", "start", "end", "wall_start", "wall_end",
-                 "status", "ts", "origin")
+                 "status", "ts", "origin", "hlc")
 
     def __init__(self, path, kind, ident, node):
         self.path, self.kind, self.ident, self.node = path, kind, ident, node
         self.start, self.wall_start = time.monotonic(), time.time() * 1000
         self.end = self.wall_end = None
-        self.status, self.ts, self.origin = "sent", None, None
+        self.status, self.ts, self.origin, self.hlc = "sent", None, None, None
 
     def __repr__(self):
         return (f"{self.kind} {self.path} {self.ident} on {self.node[:8]} {self.status}"
@@ -55,9 +55,9 @@ class Ledger:
                 self.by_ident[ident] = op
         return op
 
-    def finish(self, op, status, ts=None, origin=None):
+    def finish(self, op, status, ts=None, origin=None, hlc=None):
         op.end, op.wall_end = time.monotonic(), time.time() * 1000
-        op.status, op.ts, op.origin = status, ts, origin
+        op.status, op.ts, op.origin, op.hlc = status, ts, origin, hlc
         with self.lock:
             self.counts[status] += 1
             if status == "noop":
@@ -69,6 +69,12 @@ class Ledger:
         acked = [o for o in ops if o.status == "acked"]
         unsure = [o for o in ops if o.status in ("unsure", "sent")]
 
+        if acked and all(o.hlc is not None for o in acked):
+            # An answer carries the write's whole stamp: the winner is exactly the op with
+            # the largest (hlc, origin), as last-write-wins picks it. (Without it, as from an
+            # older node, only the millisecond is known: the rule below.)
+            winner = max(acked, key=lambda o: (o.hlc, o.origin))
+            return [winner] + [u for u in unsure if not certainly_before(u, winner)]
         # Below the largest timestamp every op is superseded; at it, only the same node's later ops.
         top = max((o.ts for o in acked), default=None)
         tied = [o for o in acked if o.ts == top]

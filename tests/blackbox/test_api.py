@@ -44,6 +44,16 @@ class ApiTest(NodeTestCase):
         ts = body["timestamp"]
         self.assertTrue(isinstance(ts, int) and not isinstance(ts, bool), f"timestamp {ts!r} is not an int")
         self.assertTrue(t0 - 2000 <= ts <= t1 + 2000, f"timestamp {ts} not close to now [{t0}, {t1}]")
+        # The whole stamp, as a string (it is beyond 2^53): its millisecond is the timestamp,
+        # and a later write of the path has a larger one, as last-write-wins orders them.
+        hlc = body["hlc"]
+        self.assertRegex(hlc, r"^[1-9][0-9]*$")
+        self.assertEqual(int(hlc) >> 16, ts)
+        status, later = self.node.put("put/ada", {"again": True})
+        self.assertGreater(int(later["hlc"]), int(hlc))
+        status, gone = self.node.json_request("DELETE", "/api/put/ada")[::2]
+        self.assertEqual(status, 200, gone)
+        self.assertGreater(int(gone["hlc"]), int(later["hlc"]))
 
     def test_get_returns_stored_value_for_each_json_type(self):
         for i, value in enumerate(VALUES):

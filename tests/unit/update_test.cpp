@@ -9,9 +9,15 @@ using namespace p2p;
 TEST_CASE("update JSON form") {
   update u{"users/al\"ice", R"({"a":1})", hlc_from_ms(1700000000123) + 3,
            "abcd"};
-  CHECK(to_json(u)
+  std::string out;
+  append_json(out, u);
+  CHECK(out == R"({"path":"users/al\"ice","value":{"a":1},)"
+               R"("timestamp":1700000000123,"origin":"abcd"})");
+  // A write's answer adds the whole stamp, as a string beyond 2^53.
+  CHECK(to_answer_json(u)
         == R"({"path":"users/al\"ice","value":{"a":1},)"
-           R"("timestamp":1700000000123,"origin":"abcd"})");
+           R"("timestamp":1700000000123,"origin":"abcd",)"
+           R"("hlc":"111411200008060931"})");
 }
 
 TEST_CASE("JSON strings escape control characters") {
