@@ -7,6 +7,7 @@ import json, os, socket, time
 from cluster import ClusterTestCase
 from harness import RawConn, api, wait_until
 from health_watch import HealthWatch
+from transfer_helpers import rss_anon_kb
 from ws_client import WSClient
 from test_lying_peer import hello
 
@@ -27,14 +28,6 @@ def stalled(test, node, request, rcvbuf=4096):
 
 def get_request(node, target, extra=""):
     return (f"GET {target} HTTP/1.1\r\nHost: {node.host}:{node.port}\r\n{extra}\r\n").encode()
-
-
-def rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 class SlowClientsTest(ClusterTestCase):
@@ -120,10 +113,10 @@ class SlowClientsTest(ClusterTestCase):
             peer.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             peer.send_json(hello())
             peer.send_json({"type": "sync", "since": 0})
-            before = rss_kb(self.node.proc.pid)
+            before = rss_anon_kb(self.node.proc.pid)
             self.fill(300, prefix="flood")  # ~2.4 MB the peer never takes
             self.assert_still_serves("peer")
-            grown = rss_kb(self.node.proc.pid) - before
+            grown = rss_anon_kb(self.node.proc.pid) - before
         watch.assert_responsive(self)
         # The backlog stays in LMDB (the change log), not in the node's memory.
         self.assertLess(grown, 64 * 1024, f"RSS grew {grown} KiB for one peer that never reads")

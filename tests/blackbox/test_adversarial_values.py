@@ -5,7 +5,7 @@ a clear error, never half-way across a link. /health is probed throughout."""
 import json, re, urllib.parse
 
 from cluster import ClusterTestCase
-from harness import SSEClient, api, scan_target
+from harness import SSEClient, api, scan_target, wait_until
 from health_watch import HealthWatch
 
 # (JSON text of a number as a client sends it, the text every surface must answer).
@@ -60,7 +60,6 @@ class EdgeValuesTest(ClusterTestCase):
         return out
 
     def wait_until_peer_has(self, path):
-        from harness import wait_until
         wait_until(lambda: self.b.request("GET", api(path))[0] == 200, 30, what=f"{path} on the peer")
 
     def test_numbers_at_the_edges_read_back_as_javascript_writes_them(self):

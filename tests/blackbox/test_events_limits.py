@@ -6,6 +6,7 @@ is missing those tests skip."""
 import json, os, socket, threading, time, unittest
 
 from harness import NodeTestCase, SSEClient, api, call, wait_until
+from transfer_helpers import rss_anon_kb
 
 MIB = 1 << 20
 
@@ -15,11 +16,10 @@ def proc_available():
 
 
 def rss_anon_bytes(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1]) * 1024
-    raise AssertionError("no RssAnon in /proc status")
+    kb = rss_anon_kb(pid)
+    if kb is None:
+        raise AssertionError("no RssAnon in /proc status")
+    return kb * 1024
 
 
 def cpu_seconds(pid):
