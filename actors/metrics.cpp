@@ -90,6 +90,40 @@ std::string render_metrics(const node_metrics& m, const database& db,
       "largest clock difference, either way, between this node and a peer "
       "linked now (from their hellos)",
       m.clock_offset_max_ms.load());
+  add(out, "p2p_announcements_sent_total", "counter",
+      "update ids sent on lazy links instead of payloads (tree broadcast)",
+      m.announcements_sent.load());
+  add(out, "p2p_announcement_bytes_sent_total", "counter",
+      "bytes of the ihave frames carrying them",
+      m.announcement_bytes_sent.load());
+  add(out, "p2p_announcements_received_total", "counter",
+      "update ids received on lazy links", m.announcements_received.load());
+  add(out, "p2p_grafts_sent_total", "counter",
+      "announced updates not received in time, asked for (GRAFT)",
+      m.grafts_sent.load());
+  add(out, "p2p_grafts_received_total", "counter",
+      "updates peers asked this node for (GRAFT)", m.grafts_received.load());
+  add(out, "p2p_prunes_sent_total", "counter",
+      "links made lazy after a duplicate payload", m.prunes_sent.load());
+  add(out, "p2p_prunes_received_total", "counter",
+      "links peers made lazy", m.prunes_received.load());
+  add(out, "p2p_overlay_joins_total", "counter",
+      "links up seen by the overlay", m.overlay_joins.load());
+  add(out, "p2p_overlay_dials_total", "counter",
+      "dials of learned addresses", m.overlay_dials.load());
+  add(out, "p2p_overlay_dial_failures_total", "counter",
+      "dials of learned addresses that did not give a link",
+      m.overlay_dial_failures.load());
+  add(out, "p2p_shuffles_sent_total", "counter",
+      "peer exchange messages sent", m.shuffles_sent.load());
+  add(out, "p2p_shuffles_received_total", "counter",
+      "peer exchange messages received", m.shuffles_received.load());
+  add(out, "p2p_sheds_total", "counter",
+      "links closed for being above --max-links", m.sheds.load());
+  add(out, "p2p_overlay_passive", "gauge",
+      "addresses in the passive view", m.passive_size.load());
+  add(out, "p2p_overlay_active", "gauge", "links up in the active view",
+      m.active_links.load());
   if (budget) {
     add(out, "p2p_sse_buffer_bytes", "gauge",
         "bytes of events held for /events readers, all streams together",

@@ -36,6 +36,25 @@ struct node_metrics {
   std::atomic<uint64_t> clock_offset_max_ms{0};
   // Updates from peers or imports stored although they break a local schema.
   std::atomic<uint64_t> schema_mismatches{0};
+  // Tree broadcast: ids announced on lazy links (and their frames' bytes),
+  // grafts and prunes both ways, graft answers' payloads.
+  std::atomic<uint64_t> announcements_sent{0};
+  std::atomic<uint64_t> announcement_bytes_sent{0};
+  std::atomic<uint64_t> announcements_received{0};
+  std::atomic<uint64_t> grafts_sent{0};     // ids asked for
+  std::atomic<uint64_t> grafts_received{0}; // ids asked of us
+  std::atomic<uint64_t> prunes_sent{0};
+  std::atomic<uint64_t> prunes_received{0};
+  // The overlay: links up it saw, its own dials (and failures), peer
+  // exchange messages both ways, links shed, addresses known.
+  std::atomic<uint64_t> overlay_joins{0};
+  std::atomic<uint64_t> overlay_dials{0};
+  std::atomic<uint64_t> overlay_dial_failures{0};
+  std::atomic<uint64_t> shuffles_sent{0};
+  std::atomic<uint64_t> shuffles_received{0};
+  std::atomic<uint64_t> sheds{0};
+  std::atomic<uint64_t> passive_size{0};
+  std::atomic<uint64_t> active_links{0};
   std::atomic<uint64_t> queries_indexed{0};
   std::atomic<uint64_t> queries_scanned{0};
 };

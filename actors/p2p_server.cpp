@@ -139,6 +139,8 @@ node_stats P2PServer::stats() const {
   s.updates_received = d.metrics.updates_received.load();
   s.link_bytes_sent = d.metrics.link_bytes_sent.load();
   s.link_bytes_received = d.metrics.link_bytes_received.load();
+  s.announcements_sent = d.metrics.announcements_sent.load();
+  s.announcement_bytes_sent = d.metrics.announcement_bytes_sent.load();
   return s;
 }
 

@@ -63,6 +63,18 @@ struct server_options {
   std::string tls_cert;
   std::string tls_key;
   std::string tls_ca;
+  /// The overlay (peer exchange): this node's URL for other nodes, told in
+  /// its hello (empty: http(s)://host:port when `host` is not a wildcard
+  /// address; none otherwise). With a cluster secret, nodes learn each
+  /// other's URLs over their links and keep between min_links and
+  /// max_links links; `peers` stay seeds, re-dialled for good.
+  std::string advertise;
+  bool peer_exchange = true;
+  std::size_t min_links = 3;
+  std::size_t max_links = 8;
+  /// Tree broadcast (Plumtree) with peers that speak it; false floods every
+  /// update on every link, as before.
+  bool broadcast_tree = true;
   /// The application's write and read hooks (hooks.hpp).
   node_hooks hooks;
   /// Field indexes to have, as (prefix, JSON pointer): created and built
@@ -81,6 +93,10 @@ struct node_stats {
   uint64_t updates_received = 0;  // updates received from peers
   uint64_t link_bytes_sent = 0;
   uint64_t link_bytes_received = 0;
+  // Tree broadcast: ids sent on lazy links instead of payloads, and the
+  // bytes of their frames (in link_bytes_sent too).
+  uint64_t announcements_sent = 0;
+  uint64_t announcement_bytes_sent = 0;
   uint64_t callback_subscriptions = 0; // subscribe() callbacks still kept
 };
 

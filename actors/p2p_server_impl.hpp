@@ -44,6 +44,7 @@ struct P2PServer::impl {
   subscriptions_actor subscriptions;
   router_actor router;
   bridge_actor bridge;
+  overlay_actor overlay; // null without peer exchange
   std::vector<peer_actor> outbound_peers;
   std::shared_ptr<link_table> links = std::make_shared<link_table>();
   std::shared_ptr<callback_subscriptions> callbacks;

@@ -5,6 +5,7 @@
 
 #include "actors/p2p_server_impl.hpp"
 #include "actors/link/bridge_actor.hpp"
+#include "actors/link/overlay_actor.hpp"
 #include "actors/link/peer_actor.hpp"
 #include "actors/metrics.hpp"
 #include "actors/store_actor.hpp"
@@ -18,6 +19,32 @@
 #include <thread>
 
 namespace p2p {
+
+namespace {
+
+/// The advertised URL as given, checked and canonical (empty: none given).
+std::string advertised_url(const server_options& o) {
+  if (o.advertise.empty())
+    return {};
+  auto parsed = parse_peer_url(o.advertise);
+  if (!parsed.url)
+    throw p2p_error("bad advertised URL '" + o.advertise + "': "
+                    + parsed.error);
+  return parsed.url->text();
+}
+
+/// What the node tells by default: where it listens, unless that is a
+/// wildcard address, which no other node can dial.
+std::string default_advertise(const server_options& o, uint16_t port) {
+  if (o.host.empty() || o.host == "0.0.0.0" || o.host == "::"
+      || o.host == "[::]")
+    return {};
+  auto parsed = parse_peer_url((o.tls_cert.empty() ? "http://" : "https://")
+                               + host_port(o.host, port));
+  return parsed.url ? parsed.url->text() : std::string{};
+}
+
+} // namespace
 
 void P2PServer::start() {
   auto& d = *impl_;
@@ -41,6 +68,10 @@ void P2PServer::start() {
       throw p2p_error("bad peer URL '" + url + "': " + parsed.error);
     peer_urls.push_back(parsed.url->text());
   }
+  auto advertise = advertised_url(d.options);
+  if (d.options.max_links == 0 || d.options.min_links > d.options.max_links)
+    throw p2p_error("links: need 0 <= min_links <= max_links and "
+                    "max_links >= 1");
   std::shared_ptr<database> db;
   try {
     db = std::make_shared<database>(d.options.db_path);
@@ -88,6 +119,7 @@ void P2PServer::start() {
   ctx->hooks = hooks;
   ctx->routes = std::make_shared<const std::vector<custom_route>>(d.routes);
   ctx->peers_json = [links = d.links] { return links->to_json(); };
+  ctx->passive_json = [links = d.links] { return links->passive_json(); };
   try {
     d.http = std::make_unique<http_server>(
       ctx, tls_files{d.options.tls_cert, d.options.tls_key, d.options.tls_ca});
@@ -105,10 +137,25 @@ void P2PServer::start() {
   peers.metrics = &d.metrics;
   peers.node_id = d.id;
   peers.epoch = db->epoch();
+  peers.tree = d.options.broadcast_tree;
+  peers.min_links = d.options.peer_exchange ? d.options.min_links : 0;
+  // The port is known only now (it may have been 0).
+  peers.advertise = advertise.empty() ? default_advertise(d.options, d.port)
+                                      : advertise;
   d.bridge = sys.spawn(bridge_impl, peers, d.http->dialer(), d.options.secret);
   if (links_allowed)
     ctx->bridge = d.bridge; // else /p2p is refused (http_session)
   peers.bridge = d.bridge;
+  if (d.options.peer_exchange) {
+    overlay_config config;
+    config.limits.min_links = d.options.min_links;
+    config.limits.max_links = d.options.max_links;
+    config.learn = !d.options.secret.empty();
+    d.overlay = sys.spawn(overlay_impl, peers, config);
+    peers.overlay = d.overlay;
+    // Before the first link can open (the I/O threads start below).
+    caf::anon_send(d.bridge, d.overlay);
+  }
   d.http->start(d.options.io_threads);
   for (const auto& url : peer_urls)
     d.outbound_peers.push_back(sys.spawn(outbound_peer_impl, peers, url));
@@ -160,6 +207,7 @@ void P2PServer::impl::tear_down(caf::exit_reason links_reason) {
   callbacks->close();
   // With `kill` the bridge cannot say goodbye: its links just drop when
   // the I/O context goes away below.
+  d.stop_actor(d.overlay, links_reason);
   for (auto& p : d.outbound_peers)
     d.stop_actor(p, links_reason);
   d.outbound_peers.clear();

@@ -28,7 +28,20 @@ std::string node_usage() {
          "together;\n"
          "                      past it the slowest is ended (default "
          "67108864)\n"
-         "  --secret-file PATH  cluster secret: peers must prove they know it\n"
+         "  --secret-file PATH  cluster secret: peers must prove they know it "
+         "(and only\n"
+         "                      then teach each other addresses)\n"
+         "  --advertise URL     this node's URL for other nodes (default: "
+         "where it\n"
+         "                      listens, unless --host is a wildcard)\n"
+         "  --min-links N       dial learned addresses below N links "
+         "(default 3; 0: never)\n"
+         "  --max-links N       shed the newest inbound link above N "
+         "(default 8)\n"
+         "  --broadcast MODE    tree (default: payloads along a spanning "
+         "tree, ids\n"
+         "                      elsewhere) or flood (every payload on every "
+         "link)\n"
          "  --token-file PATH   bearer token needed for PUT and DELETE (peer "
          "links then\n"
          "                      need --secret-file)\n"
@@ -105,6 +118,8 @@ std::string load_files(launch_command& cmd) {
       return err;
     o.schemas.emplace_back(prefix, std::move(text));
   }
+  if (o.min_links > o.max_links)
+    return "--min-links must not be above --max-links";
   if (!o.token.empty() && o.secret.empty() && !o.peers.empty())
     return "--peer on a node with --token-file needs --secret-file: a peer "
            "link reads and writes every value, so it must prove the cluster "
@@ -182,6 +197,21 @@ launch_command parse_node_args(const std::vector<std::string>& args) {
         o.indexes.emplace_back(prefix, rest);
       else
         cmd.schema_files.emplace_back(prefix, rest);
+    } else if (flag == "--advertise") {
+      auto parsed = parse_peer_url(value);
+      if (!parsed.url)
+        return fail("--advertise " + value + ": " + parsed.error);
+      o.advertise = parsed.url->text();
+    } else if (flag == "--min-links") {
+      if (!parse_number<std::size_t>(value, o.min_links, 0, 1000))
+        return fail("--min-links must be a number from 0 to 1000");
+    } else if (flag == "--max-links") {
+      if (!parse_number<std::size_t>(value, o.max_links, 1, 1000))
+        return fail("--max-links must be a number from 1 to 1000");
+    } else if (flag == "--broadcast") {
+      if (value != "tree" && value != "flood")
+        return fail("--broadcast must be tree or flood");
+      o.broadcast_tree = value == "tree";
     } else if (flag == "--io-threads") {
       if (!parse_number<int>(value, o.io_threads, 1, 64))
         return fail("--io-threads must be a number from 1 to 64");

@@ -34,7 +34,8 @@ std::string format_bytes(uint64_t b) {
 int usage() {
   std::cerr << "usage: p2p-sim SCENARIO.json [--json REPORT.json] [--keep]\n"
                "       p2p-sim --random SEED [--nodes N] [--save FILE] "
-               "[--json REPORT.json] [--keep]\n";
+               "[--json REPORT.json] [--keep]\n"
+               "  --broadcast tree|flood  overrides the scenario's\n";
   return 2;
 }
 
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
   std::string scenario_path, json_path, save_path;
   std::optional<uint64_t> seed, nodes;
   bool keep = false;
+  std::optional<bool> tree;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--json" && i + 1 < argc)
@@ -73,6 +75,13 @@ int main(int argc, char** argv) {
         std::cerr << "p2p-sim: --nodes takes a number from 2 to 200\n";
         return 2;
       }
+    } else if (a == "--broadcast" && i + 1 < argc) {
+      std::string mode = argv[++i];
+      if (mode != "tree" && mode != "flood") {
+        std::cerr << "p2p-sim: --broadcast takes tree or flood\n";
+        return 2;
+      }
+      tree = mode == "tree";
     } else if (a == "--keep")
       keep = true;
     else if (a == "--help" || a == "-h" || !scenario_path.empty()
@@ -109,6 +118,8 @@ int main(int argc, char** argv) {
     std::cerr << "p2p-sim: " << scenario_path << ": " << why << "\n";
     return 2;
   }
+  if (tree)
+    sc.links.tree = *tree;
   auto workdir = std::filesystem::temp_directory_path()
                  / ("p2p-sim-" + std::to_string(::getpid()));
   std::filesystem::create_directories(workdir);
@@ -122,9 +133,12 @@ int main(int argc, char** argv) {
     cfg.set("scheduler.policy", caf::atom("sharing"));
     caf::actor_system sys{cfg};
     p2p::sim::runner run(sys, sc, workdir.string());
-    std::printf("scenario %s: %d nodes, topology %s, %zu links, %zu steps\n",
+    std::printf("scenario %s: %d nodes, topology %s, %zu links, %zu steps, "
+                "%s broadcast, peer exchange %s\n",
                 scenario_path.c_str(), sc.nodes, sc.topology_name.c_str(),
-                sc.edges.size(), sc.steps.size());
+                sc.edges.size(), sc.steps.size(),
+                sc.links.tree ? "tree" : "flood",
+                sc.links.exchange ? "on" : "off");
     auto t0 = std::chrono::steady_clock::now();
     if (!run.start(why)) {
       std::printf("start FAILED: %s\n", why.c_str());
@@ -135,12 +149,14 @@ int main(int argc, char** argv) {
                   std::chrono::duration<double, std::milli>(
                     std::chrono::steady_clock::now() - t0)
                     .count());
-      std::printf("%-4s %-16s %10s %14s %12s  %s\n", "step", "kind", "ms",
-                  "updates sent", "link bytes", "result");
+      std::printf("%-4s %-16s %10s %14s %12s %12s  %s\n", "step", "kind",
+                  "ms", "updates sent", "announced", "link bytes", "result");
       for (std::size_t i = 0; i < sc.steps.size() && all_ok; ++i) {
         auto r = run.run(sc.steps[i]);
-        std::printf("%-4zu %-16s %10.1f %14llu %12s  %s\n", i, r.name.c_str(),
-                    r.ms, static_cast<unsigned long long>(r.updates_sent),
+        std::printf("%-4zu %-16s %10.1f %14llu %12llu %12s  %s\n", i,
+                    r.name.c_str(), r.ms,
+                    static_cast<unsigned long long>(r.updates_sent),
+                    static_cast<unsigned long long>(r.announcements_sent),
                     format_bytes(r.bytes_sent).c_str(),
                     r.ok ? ("ok" + (r.note.empty() ? "" : " (" + r.note + ")")).c_str()
                          : ("FAILED: " + r.error).c_str());
@@ -152,7 +168,9 @@ int main(int argc, char** argv) {
                               {"note", r.note},
                               {"ms", r.ms},
                               {"updates_sent", r.updates_sent},
-                              {"link_bytes_sent", r.bytes_sent}});
+                              {"link_bytes_sent", r.bytes_sent},
+                              {"announcements_sent", r.announcements_sent},
+                              {"announcement_bytes", r.announcement_bytes}});
         all_ok = all_ok && r.ok;
       }
     }

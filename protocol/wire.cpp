@@ -2,6 +2,7 @@
 
 #include "protocol/json_parse.hpp"
 #include "protocol/json_text.hpp"
+#include "protocol/wire_reader.hpp"
 #include "protocol/path.hpp"
 #include "protocol/sketch.hpp"
 
@@ -38,78 +39,8 @@ std::string skew_error(const update& u, uint64_t now_ms) {
 
 namespace {
 
-// Field readers: each returns false (with `why`) on a missing or mistyped
-// field, so a lying peer gets a precise error.
-struct reader {
-  const json::object& obj;
-  std::string& why;
-
-  const json::value* field(const char* name) {
-    auto* v = obj.if_contains(name);
-    if (!v)
-      why = std::string("missing field '") + name + "'";
-    return v;
-  }
-  /// A counter (a JSON integer); or, with `big`, a number that may pass
-  /// 2^53 (a stamp): a string of digits, or the integer older nodes send.
-  bool u64(const char* name, uint64_t& out, bool big = false) {
-    auto* v = field(name);
-    if (!v)
-      return false;
-    auto x = big ? json_u64_or_string(*v) : json_u64(*v);
-    if (!x)
-      return why = std::string("field '") + name
-                   + (big ? "' must be a string of digits"
-                          : "' must be a non-negative integer"),
-             false;
-    out = *x;
-    return true;
-  }
-  bool str(const char* name, std::string& out) {
-    auto* v = field(name);
-    if (!v)
-      return false;
-    if (!v->is_string())
-      return why = std::string("field '") + name + "' must be a string",
-             false;
-    out = std::string(v->get_string());
-    return true;
-  }
-  bool hex(const char* name, std::string& out) {
-    if (!str(name, out))
-      return false;
-    if (!is_hex_id(out))
-      return why = std::string("field '") + name + "' must be a hex id",
-             false;
-    return true;
-  }
-};
-
-/// False for a malformed item (a protocol error). A well-formed item stamped
-/// too far ahead decodes, with `too_far` saying why it is refused.
-bool decode_update(const json::value& v, update& u, std::string& why,
-                   uint64_t now_ms, std::string& too_far) {
-  if (!v.is_object())
-    return why = "an item must be an object", false;
-  reader r{v.get_object(), why};
-  if (!r.str("path", u.path) || !r.u64("hlc", u.time, true)
-      || !r.hex("origin", u.origin))
-    return false;
-  if (auto err = path_error(u.path); !err.empty())
-    return why = "bad item: bad path: " + err, false;
-  // No clock stamps 0; stored, it would make our export unimportable.
-  if (u.time == 0)
-    return why = "bad item: a stamp must be positive", false;
-  too_far = skew_error(u, now_ms);
-  auto* value = r.field("value");
-  if (!value)
-    return false;
-  std::string err;
-  u.value = canonical_value(*value, err);
-  if (u.value.empty())
-    return why = "bad item value: " + err, false;
-  return true;
-}
+using detail::reader;
+using detail::decode_update;
 
 bool decode_object(const json::object& obj, message& out, std::string& why,
                    uint64_t now_ms) {
@@ -131,6 +62,8 @@ bool decode_object(const json::object& obj, message& out, std::string& why,
     if (obj.if_contains("nonce") && !r.hex("nonce", m.nonce))
       return false;
     if (obj.if_contains("now") && !r.u64("now", m.now))
+      return false;
+    if (!detail::decode_hello_overlay(obj, m, why))
       return false;
     out = std::move(m);
     return true;
@@ -193,6 +126,9 @@ bool decode_object(const json::object& obj, message& out, std::string& why,
     out = std::move(m);
     return true;
   }
+  bool ok = false;
+  if (detail::decode_overlay(type, obj, out, why, now_ms, ok))
+    return ok;
   why = "unknown message type '" + type + "'";
   return false;
 }
@@ -232,6 +168,7 @@ std::string encode(const hello& m) {
   }
   if (m.now != 0)
     out += ",\"now\":" + std::to_string(m.now);
+  detail::append_hello_overlay(out, m);
   out += '}';
   return out;
 }

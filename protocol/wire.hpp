@@ -30,6 +30,12 @@ struct hello {
   std::string epoch; // identifies the database; checkpoints are kept per epoch
   std::string nonce; // fresh per link, with a cluster secret (else empty)
   uint64_t now = 0;  // the sender's wall clock in ms (0: not sent)
+  // Where other nodes can dial the sender (a peer URL; empty: not said).
+  std::string advertise;
+  // What the sender speaks beyond version 1's messages (older nodes send
+  // none, and must be sent none of the messages below `error`).
+  bool speaks_peers = false; // "peers": peers, shed
+  bool speaks_tree = false;  // "tree": ihave, graft, prune, payload
 };
 
 /// With a cluster secret: proof that the sender knows it, bound to both
@@ -68,7 +74,61 @@ struct error {
   std::string message;
 };
 
-using message = std::variant<hello, auth, sync, changes, ack, error>;
+/// Identifies one version of one path: an update without its value.
+struct item_id {
+  std::string path;
+  hlc_time time = 0;
+  std::string origin;
+};
+
+/// A lazy run of the sender's change log (tree broadcast): the ids of what
+/// a `changes` run would carry, acknowledged like one.
+struct ihave {
+  std::vector<item_id> items;
+  uint64_t upto = 0;
+  uint64_t refused = 0; // decoding only, as in `changes`
+};
+
+/// "Send me these, and push to me eagerly from now on."
+struct graft {
+  std::vector<item_id> items;
+};
+
+/// "Push to me lazily (ids only) from now on": a payload came twice.
+struct prune {};
+
+/// A graft's answer: the sender's current version of the paths asked for.
+/// Not part of the change-log stream: not acknowledged.
+struct payload {
+  std::vector<update> items;
+  uint64_t refused = 0; // decoding only, as in `changes`
+  std::string refusal;
+};
+
+/// A node another node can dial; `id` is a hint (empty: unknown).
+struct address {
+  std::string id;
+  std::string url;
+};
+
+/// Peer exchange: addresses the sender knows (itself first). `reply`: the
+/// receiver should answer with its own sample (a shuffle).
+struct peers {
+  std::vector<address> addresses;
+  bool reply = false;
+};
+
+/// "This node has enough links and is closing ours; try the others."
+struct shed {};
+
+/// Limits of the overlay and tree messages (a liar cannot make a node hold
+/// more than this per frame).
+constexpr std::size_t max_ids_per_frame = 2048;
+constexpr std::size_t max_addresses_per_frame = 32;
+constexpr std::size_t max_url_bytes = 256;
+
+using message = std::variant<hello, auth, sync, changes, ack, error, ihave,
+                             graft, prune, payload, peers, shed>;
 
 /// Parses one frame. On failure returns false and says why in `why`.
 /// `now_ms` is the receiver's wall clock, for the skew check: an item of
@@ -84,6 +144,13 @@ std::string encode(const auth& m);
 std::string encode(const sync& m);
 std::string encode(const ack& m);
 std::string encode(const error& m);
+std::string encode(const ihave& m);
+std::string encode(const graft& m);
+std::string encode(const prune& m);
+std::string encode(const peers& m);
+std::string encode(const shed& m);
+/// A graft's answer, from `items` by pointer.
+std::string encode_payload(const std::vector<const update*>& items);
 /// Encodes `items` (by pointer, to send straight from a read buffer).
 std::string encode_changes(const std::vector<const update*>& items,
                            uint64_t upto);

@@ -129,6 +129,11 @@ public:
   /// The records whose record_element() is in `elements`.
   std::vector<update> find_elements(const std::vector<uint64_t>& elements) const;
 
+  /// A small named text the node keeps (the overlay's known addresses);
+  /// empty when never set. Written in a transaction of its own.
+  std::string setting(std::string_view key) const;
+  void set_setting(std::string_view key, const std::string& value);
+
   uint64_t last_seq() const;
   hlc_time max_time() const;
   uint64_t live_entries() const;

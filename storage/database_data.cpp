@@ -74,3 +74,22 @@ std::vector<std::pair<std::string, std::string>> database::schemas() const {
 }
 
 } // namespace p2p
+
+namespace p2p {
+
+// Settings share the meta table under a prefix no meta key of ours has.
+std::string database::setting(std::string_view key) const {
+  reader r(*this);
+  std::string_view value;
+  if (!r.txn.get(meta_, "setting/" + std::string(key), value))
+    return {};
+  return std::string(value);
+}
+
+void database::set_setting(std::string_view key, const std::string& value) {
+  write([&](lmdb::txn& t) {
+    t.put(meta_, "setting/" + std::string(key), value);
+  });
+}
+
+} // namespace p2p

@@ -60,6 +60,7 @@ struct api_context {
   bridge_actor bridge;
   /// JSON array for GET /peers.
   std::function<std::string()> peers_json;
+  std::function<std::string()> passive_json; // the overlay's known addresses
 };
 
 } // namespace p2p

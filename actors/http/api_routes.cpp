@@ -257,6 +257,10 @@ void route_request(const api_context& ctx, const http_request& req,
       body += '}';
       reply(respond(200, std::move(body), m));
     });
+  if (raw_path == "/peers/passive")
+    return only_get([&] {
+      reply(respond(200, ctx.passive_json ? ctx.passive_json() : "[]", m));
+    });
   if (raw_path == "/peers")
     return only_get([&] {
       reply(respond(200, ctx.peers_json ? ctx.peers_json() : "[]", m));

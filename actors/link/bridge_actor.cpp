@@ -232,10 +232,12 @@ bridge_actor::behavior_type bridge_impl(self_ptr self, peer_deps peers,
       st.links.emplace(id, std::move(entry));
       self->send(peer, link_open_atom::value, id);
       // Our hello goes first, before any auth frame that refers to it.
-      send_frame(self, id,
-                 wire::encode(wire::hello{wire::protocol_version, st.node_id,
-                                          st.peers.epoch, nonce,
-                                          system_wall_ms()}));
+      wire::hello hello{wire::protocol_version, st.node_id, st.peers.epoch,
+                        nonce, system_wall_ms()};
+      hello.advertise = st.peers.advertise;
+      hello.speaks_peers = true;
+      hello.speaks_tree = st.peers.tree;
+      send_frame(self, id, wire::encode(hello));
     },
     [self](link_down_atom, uint64_t id, std::string& reason) {
       auto& st = self->state;
@@ -275,6 +277,12 @@ bridge_actor::behavior_type bridge_impl(self_ptr self, peer_deps peers,
     },
     [self](send_atom, uint64_t id, const wire::ack& m) {
       send_frame(self, id, wire::encode(m));
+    },
+    [self](send_atom, uint64_t id, std::string& frame) {
+      send_frame(self, id, std::move(frame));
+    },
+    [self](overlay_actor& overlay) {
+      self->state.peers.overlay = std::move(overlay);
     },
     [self](close_atom, uint64_t id, std::string& reason) {
       reject(self, id, reason);

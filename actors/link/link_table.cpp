@@ -36,6 +36,16 @@ uint64_t link_table::max_clock_offset_ms() const {
   return most;
 }
 
+void link_table::set_passive_json(std::string json) {
+  std::lock_guard<std::mutex> guard(mtx_);
+  passive_json_ = std::move(json);
+}
+
+std::string link_table::passive_json() const {
+  std::lock_guard<std::mutex> guard(mtx_);
+  return passive_json_;
+}
+
 std::string link_table::to_json() const {
   std::lock_guard<std::mutex> guard(mtx_);
   std::string out = "[";
@@ -69,7 +79,10 @@ std::string link_table::to_json() const {
     out += r.clock_known ? std::to_string(r.clock_offset_ms) : "null";
     out += ',';
     field("last_error", r.last_error);
-    out.back() = '}';
+    field("advertise", r.advertise);
+    field("broadcast", r.broadcast);
+    out += "\"seed\":";
+    out += r.seed ? "true}" : "false}";
   }
   out += ']';
   return out;

@@ -23,6 +23,14 @@ struct link_row {
   bool clock_known = false;
   int64_t clock_offset_ms = 0;
   std::string last_error;
+  // The other node's advertised URL (empty: it said none).
+  std::string advertise;
+  // How updates go out on this link: "flood" (every payload: the other
+  // node does not speak tree broadcast, or we do not use it), "eager"
+  // (payloads, a tree edge) or "lazy" (ids only).
+  std::string broadcast;
+  // Seeds (--peer) are re-dialled for good; overlay dials are not.
+  bool seed = false;
 };
 
 class link_table {
@@ -35,9 +43,14 @@ public:
   /// The largest clock offset, either way, of the links up (0: none known).
   uint64_t max_clock_offset_ms() const;
 
+  /// The overlay's passive view as JSON (an array), for /peers/passive.
+  void set_passive_json(std::string json);
+  std::string passive_json() const;
+
 private:
   mutable std::mutex mtx_;
   std::map<uint64_t, link_row> rows_;
+  std::string passive_json_ = "[]";
 };
 
 } // namespace p2p

@@ -1,5 +1,6 @@
 #include "actors/link/peer_actor.hpp"
 
+#include "actors/link/peer_broadcast.hpp"
 #include "actors/link/ws_link.hpp"
 #include "actors/metrics.hpp"
 #include "protocol/sketch.hpp"
@@ -19,7 +20,9 @@ using self_ptr = peer_actor::stateful_pointer<peer_state>;
 
 constexpr auto first_backoff = std::chrono::milliseconds(100);
 constexpr auto max_backoff = std::chrono::milliseconds(5000);
-constexpr auto apply_timeout = std::chrono::seconds(60);
+// A seed that shed us (it has enough links) is dialled again this late,
+// and only while we have fewer links than the minimum.
+constexpr auto shed_backoff = std::chrono::seconds(60);
 // A link must finish its hello within this, or it is closed.
 constexpr auto hello_timeout = std::chrono::seconds(10);
 // A link that stayed up this long resets the backoff; one that keeps
@@ -49,6 +52,8 @@ void back_off(self_ptr self) {
   st.backoff = st.backoff.count() == 0
                  ? first_backoff
                  : std::min(st.backoff * 2, max_backoff);
+  if (st.shed)
+    st.backoff = shed_backoff;
   std::uniform_int_distribution<long> jitter(-st.backoff.count() / 4,
                                              st.backoff.count() / 4);
   auto delay = st.backoff + std::chrono::milliseconds(jitter(st.rng));
@@ -91,11 +96,8 @@ void pump(self_ptr self) {
     st.deps.metrics->updates_skipped_oversize.fetch_add(1);
     log_line(st, "skipped a record too large for any frame: " + what);
   }
-  for (auto& run : out.runs) {
-    st.row.updates_sent += run.items.size();
-    st.deps.metrics->updates_forwarded.fetch_add(run.items.size());
-    self->send(st.deps.bridge, send_atom::value, st.link_id, std::move(run));
-  }
+  for (auto& run : out.runs)
+    broadcast::send_run(self, std::move(run));
   st.publish_row();
 }
 
@@ -164,19 +166,31 @@ void note_refusals(peer_state& st, uint64_t refused, const std::string& why) {
 
 void link_lost(self_ptr self, const std::string& reason) {
   auto& st = self->state;
+  bool was_up = st.up;
   if (st.up) {
     st.deps.metrics->links_down.fetch_add(1);
     if (std::chrono::steady_clock::now() - st.up_since >= stable_link)
       st.backoff = std::chrono::milliseconds(0);
+    if (st.deps.overlay)
+      self->send(st.deps.overlay, link_down_atom::value, st.link_id, reason);
   }
   st.up = false;
   st.replication.stop();
+  st.inbound.clear();
   st.link_id = 0;
   // What the other side said before closing says more than the close.
   st.row.last_error = st.peer_error.empty() ? reason
                                             : st.peer_error + " (" + reason + ")";
   st.peer_error.clear();
-  if (st.outbound) {
+  if (st.one_shot) {
+    // An overlay dial: the overlay picks what to dial next.
+    if (!was_up && st.deps.overlay)
+      self->send(st.deps.overlay, dial_ended_atom::value, st.url, false,
+                 std::string{},
+                 reason.find("self link") != std::string::npos);
+    set_state(self, "closed");
+    self->quit();
+  } else if (st.outbound) {
     back_off(self);
   } else {
     set_state(self, "closed"); // out of the clock figures before it goes
@@ -206,7 +220,17 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       st.up_since = std::chrono::steady_clock::now();
       st.row.last_error.clear();
       st.deps.metrics->links_up.fetch_add(1);
+      st.shed = false;
+      st.row.advertise = h.advertise;
+      broadcast::reset(st, h.speaks_tree);
       set_state(self, "up");
+      if (st.deps.overlay) {
+        if (st.one_shot)
+          self->send(st.deps.overlay, dial_ended_atom::value, st.url, true,
+                     h.id, false);
+        self->send(st.deps.overlay, link_up_atom::value, st.link_id, h,
+                   !st.outbound, peer_actor{self});
+      }
       // Catch-up: ask for everything after what we applied from this db;
       // from a db we never synced with, send a sketch of what we hold so
       // that it sends only what we lack.
@@ -243,8 +267,6 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
     },
     [self](wire::changes& c) {
       auto& st = self->state;
-      auto link = st.link_id;
-      auto upto = c.upto;
       st.row.updates_received += c.items.size();
       st.deps.metrics->updates_received.fetch_add(c.items.size());
       if (c.refused > 0) {
@@ -255,22 +277,7 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
         note_refusals(st, c.refused, c.refusal);
       }
       st.publish_row();
-      write_batch batch{std::move(c.items), st.row.remote_id,
-                        st.remote_epoch, upto};
-      self
-        ->request(st.deps.router, apply_timeout, remote_atom::value,
-                  std::move(batch))
-        .then(
-          [self, link, upto](uint64_t) {
-            if (self->state.link_id == link)
-              self->send(self->state.deps.bridge, send_atom::value, link,
-                         wire::ack{upto});
-          },
-          [self, link](caf::error& err) {
-            if (self->state.link_id == link)
-              self->send(self->state.deps.bridge, close_atom::value, link,
-                         "cannot apply: " + caf::to_string(err));
-          });
+      broadcast::on_changes(self, c);
     },
     [self](const wire::ack& a) {
       self->state.replication.acked(a.upto);
@@ -281,7 +288,29 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       self->state.row.last_error = self->state.peer_error;
       self->state.publish_row();
     },
-    [self](log_atom) { pump(self); },
+    [self](log_atom) {
+      pump(self);
+      // Something was applied here: announced updates may be held now.
+      if (self->state.inbound.missing() > 0)
+        broadcast::check_announced(self);
+    },
+    [self](wire::ihave& h) { broadcast::on_ihave(self, h); },
+    [self](wire::graft& g) { broadcast::on_graft(self, g); },
+    [self](wire::prune&) { broadcast::on_prune(self); },
+    [self](wire::payload& p) { broadcast::on_payload(self, p); },
+    [self](graft_check_atom) {
+      self->state.graft_check_pending = false;
+      if (self->state.up)
+        broadcast::check_announced(self);
+    },
+    [self](wire::peers& m) {
+      auto& st = self->state;
+      if (st.deps.overlay)
+        self->send(st.deps.overlay, std::move(m), st.link_id);
+    },
+    [self](wire::shed&) {
+      self->state.shed = true; // the close follows
+    },
     [self](hello_deadline_atom, uint64_t id) {
       auto& st = self->state;
       if (st.link_id == id && !st.up)
@@ -289,8 +318,15 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
                    "no hello within 10 s");
     },
     [self](retry_atom) {
-      if (self->state.outbound && self->state.link_id == 0)
-        dial(self);
+      auto& st = self->state;
+      if (!st.outbound || st.link_id != 0)
+        return;
+      // Shed by this seed: while the overlay found enough other links,
+      // leave it be.
+      if (st.shed && st.deps.min_links > 0
+          && st.deps.table->count_up() >= st.deps.min_links)
+        return back_off(self);
+      dial(self);
     },
   };
 }
@@ -302,6 +338,7 @@ void init(self_ptr self, peer_deps deps, bool outbound, std::string url) {
   st.url = std::move(url);
   st.row_key = next_link_id();
   st.row.direction = outbound ? "out" : "in";
+  st.row.seed = outbound;
   st.row.url = st.url;
   self->attach_functor([table = st.deps.table, key = st.row_key] {
     table->remove(key);
@@ -318,6 +355,15 @@ void peer_state::publish_row() {
 peer_actor::behavior_type outbound_peer_impl(self_ptr self, peer_deps deps,
                                              std::string url) {
   init(self, std::move(deps), true, std::move(url));
+  dial(self);
+  return common_behavior(self);
+}
+
+peer_actor::behavior_type passive_peer_impl(self_ptr self, peer_deps deps,
+                                            std::string url) {
+  init(self, std::move(deps), true, std::move(url));
+  self->state.one_shot = true;
+  self->state.row.seed = false;
   dial(self);
   return common_behavior(self);
 }

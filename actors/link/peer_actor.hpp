@@ -13,6 +13,7 @@
 #include "actors/link/link_types.hpp"
 #include "actors/link/link_table.hpp"
 #include "actors/router_actor.hpp"
+#include "protocol/inbound_runs.hpp"
 #include "protocol/replication.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
@@ -35,6 +36,11 @@ struct peer_deps {
   node_metrics* metrics = nullptr;
   std::string node_id;
   std::string epoch;
+  overlay_actor overlay;  // told of links up and down (may be null)
+  std::string advertise;  // our URL for other nodes, in our hello
+  bool tree = true;       // tree broadcast with peers that speak it
+  std::size_t min_links = 0; // a seed that shed us waits while we have this many
+  inbound_limits inbound;
 };
 
 struct peer_state {
@@ -53,6 +59,20 @@ struct peer_state {
   link_row row;
 
   replication_window replication; // sending our change log
+  inbound_runs inbound;           // the other's runs, acknowledged in order
+
+  // Tree broadcast (Plumtree) on this link: both sides speak it and we
+  // use it. push_eager: we send payloads (else ids); pulled_eager: what we
+  // believe the other side does (a duplicate payload then prunes it).
+  bool tree = false;
+  bool push_eager = true;
+  bool pulled_eager = true;
+  bool graft_check_pending = false;
+
+  // The overlay: a dial of a passive address does not reconnect (one_shot);
+  // `shed`: the other side said it has enough links before closing.
+  bool one_shot = false;
+  bool shed = false;
 
   // Refusals of far-future items, logged now and then (a peer far ahead
   // can send one per frame): how many since the last line, and when.
@@ -69,6 +89,12 @@ struct peer_state {
 peer_actor::behavior_type
 outbound_peer_impl(peer_actor::stateful_pointer<peer_state> self,
                    peer_deps deps, std::string url);
+
+/// An overlay dial to a learned address: no reconnecting; its end is
+/// reported to the overlay.
+peer_actor::behavior_type
+passive_peer_impl(peer_actor::stateful_pointer<peer_state> self,
+                  peer_deps deps, std::string url);
 
 peer_actor::behavior_type
 inbound_peer_impl(peer_actor::stateful_pointer<peer_state> self,

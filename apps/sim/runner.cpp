@@ -62,6 +62,12 @@ bool runner::start(std::string& why) {
       o.port = 0;
       o.io_threads = 1;
       o.db_path = workdir_ + "/node" + std::to_string(i);
+      // One secret for all: only authenticated links teach addresses.
+      o.secret = "p2p-sim cluster secret";
+      o.peer_exchange = sc_.links.exchange;
+      o.min_links = static_cast<std::size_t>(sc_.links.min_links);
+      o.max_links = static_cast<std::size_t>(sc_.links.max_links);
+      o.broadcast_tree = sc_.links.tree;
       for (int target : dials[i])
         o.peers.push_back(url_of(*nodes_[target].server));
       nodes_[i].server = std::make_unique<P2PServer>(sys_, o);
@@ -78,6 +84,11 @@ bool runner::start(std::string& why) {
   for (auto [a, b] : sc_.edges)
     if (distinct.emplace(std::min(a, b), std::max(a, b)).second)
       ++degree[a], ++degree[b];
+  // With peer exchange a node may shed the links drawn (a hub of seeds
+  // keeps at most max_links): then each node needs one link to begin.
+  if (sc_.links.exchange)
+    for (auto& d : degree)
+      d = std::min<std::size_t>(d, 1);
   if (!wait_until(
         [&] {
           for (int i = 0; i < sc_.nodes; ++i)
@@ -100,6 +111,8 @@ node_stats runner::totals() const {
     auto s = n.server->stats();
     sum.updates_sent += s.updates_sent;
     sum.link_bytes_sent += s.link_bytes_sent;
+    sum.announcements_sent += s.announcements_sent;
+    sum.announcement_bytes_sent += s.announcement_bytes_sent;
   }
   return sum;
 }
@@ -253,6 +266,8 @@ std::string runner::do_step(const step& s) {
       return "";
     case step::check_acknowledged:
       return check_acknowledged();
+    case step::check_links:
+      return check_links(s);
   }
   return "";
 }
@@ -279,6 +294,14 @@ step_report runner::run(const step& s) {
   r.bytes_sent = after.link_bytes_sent > before.link_bytes_sent
                    ? after.link_bytes_sent - before.link_bytes_sent
                    : 0;
+  r.announcements_sent =
+    after.announcements_sent > before.announcements_sent
+      ? after.announcements_sent - before.announcements_sent
+      : 0;
+  r.announcement_bytes =
+    after.announcement_bytes_sent > before.announcement_bytes_sent
+      ? after.announcement_bytes_sent - before.announcement_bytes_sent
+      : 0;
   return r;
 }
 

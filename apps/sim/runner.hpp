@@ -24,6 +24,8 @@ struct step_report {
   std::string note; // what an ok step measured, for the report
   uint64_t updates_sent = 0; // over all links during the step
   uint64_t bytes_sent = 0;
+  uint64_t announcements_sent = 0; // ids on lazy links (tree broadcast)
+  uint64_t announcement_bytes = 0; // their frames' bytes (in bytes_sent)
 };
 
 class runner {
@@ -52,6 +54,7 @@ private:
   std::string crash(const step& s);
   void check(const step& s);
   std::string check_acknowledged() const;
+  std::string check_links(const step& s);
   /// Node ids `i` must refuse under the current partition (down nodes too).
   std::vector<std::string> blocked_for(int i) const;
   bool converged() const;

@@ -2,6 +2,10 @@
 #include "apps/sim/runner.hpp"
 #include "apps/sim/step_failed.hpp"
 
+#include "apps/example_support.hpp"
+
+#include <cstdint>
+
 #include <chrono>
 #include <thread>
 
@@ -86,6 +90,45 @@ std::string runner::check_acknowledged() const {
             + std::to_string(kept - acknowledged) + " kept unacknowledged, "
             + std::to_string(sent - kept) + " dropped";
   return note;
+}
+
+// Waits until every running node has between min and max links up (and
+// the hub, if named, fewer than all the others); says how they ended.
+std::string runner::check_links(const step& s) {
+  auto counts = [&] {
+    std::vector<std::size_t> out;
+    for (int i = 0; i < sc_.nodes; ++i)
+      out.push_back(running(i) ? nodes_[i].server->connected_peers() : 0);
+    return out;
+  };
+  std::size_t up = 0;
+  for (int i = 0; i < sc_.nodes; ++i)
+    up += running(i) ? 1 : 0;
+  auto holds = [&] {
+    auto c = counts();
+    for (int i = 0; i < sc_.nodes; ++i)
+      if (running(i)
+          && (c[i] < static_cast<std::size_t>(s.min_links)
+              || c[i] > static_cast<std::size_t>(s.max_links)))
+        return false;
+    return s.hub < 0 || !running(s.hub) || c[s.hub] + 1 < up;
+  };
+  bool ok = examples::wait_until(holds,
+                                 std::chrono::milliseconds(s.deadline_ms),
+                                 std::chrono::milliseconds(50));
+  auto c = counts();
+  std::size_t least = SIZE_MAX, most = 0;
+  for (int i = 0; i < sc_.nodes; ++i)
+    if (running(i))
+      least = std::min(least, c[i]), most = std::max(most, c[i]);
+  auto summary = "links per node " + std::to_string(least) + " to "
+                 + std::to_string(most)
+                 + (s.hub >= 0 ? ", hub " + std::to_string(c[s.hub]) : "");
+  if (!ok)
+    throw step_failed("links not within [" + std::to_string(s.min_links)
+                      + ", " + std::to_string(s.max_links) + "] in "
+                      + std::to_string(s.deadline_ms) + " ms: " + summary);
+  return summary;
 }
 
 } // namespace p2p::sim

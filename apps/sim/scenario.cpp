@@ -128,6 +128,25 @@ std::vector<edge> parse_topology(const json::value& t, int n,
   return out;
 }
 
+link_settings parse_links(const json::value& v) {
+  if (!v.is_object())
+    throw bad_scenario("links: an object {exchange, min, max}");
+  auto& o = v.get_object();
+  link_settings out;
+  if (auto* e = o.if_contains("exchange")) {
+    if (!e->is_bool())
+      throw bad_scenario("links.exchange: true or false");
+    out.exchange = e->get_bool();
+  }
+  if (o.if_contains("min"))
+    out.min_links = static_cast<int>(need_int(o, "min", "links"));
+  if (o.if_contains("max"))
+    out.max_links = static_cast<int>(need_int(o, "max", "links"));
+  if (out.min_links < 0 || out.max_links < 1 || out.min_links > out.max_links)
+    throw bad_scenario("links: need 0 <= min <= max and max >= 1");
+  return out;
+}
+
 step parse_step(const json::value& v, int n, std::size_t index) {
   auto where = "steps[" + std::to_string(index) + "]";
   if (!v.is_object() || v.get_object().size() != 1)
@@ -201,6 +220,16 @@ step parse_step(const json::value& v, int n, std::size_t index) {
     s.what = step::check_identical;
   } else if (key == "check_acknowledged") {
     s.what = step::check_acknowledged;
+  } else if (key == "check_links") {
+    s.what = step::check_links;
+    s.min_links = static_cast<int>(need_int(o, "min", where));
+    s.max_links = static_cast<int>(need_int(o, "max", where));
+    if (s.min_links < 0 || s.max_links < s.min_links)
+      throw bad_scenario(where + ": need 0 <= min <= max");
+    if (o.if_contains("hub"))
+      s.hub = node_index(need(o, "hub", where), n, where);
+    if (o.if_contains("deadline_ms"))
+      s.deadline_ms = need_int(o, "deadline_ms", where);
   } else {
     throw bad_scenario(where + ": unknown step kind");
   }
@@ -224,6 +253,14 @@ bool parse_scenario(const std::string& json_text, scenario& out,
       throw bad_scenario("nodes: from 1 to 200");
     out.edges = parse_topology(need(o, "topology", "scenario"), out.nodes,
                                out.topology_name);
+    if (auto* l = o.if_contains("links"))
+      out.links = parse_links(*l);
+    if (auto* b = o.if_contains("broadcast")) {
+      if (!b->is_string()
+          || (b->get_string() != "tree" && b->get_string() != "flood"))
+        throw bad_scenario("broadcast: \"tree\" or \"flood\"");
+      out.links.tree = b->get_string() == "tree";
+    }
     auto& steps = need(o, "steps", "scenario");
     if (!steps.is_array())
       throw bad_scenario("steps: an array");

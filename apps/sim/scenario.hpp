@@ -26,6 +26,7 @@ struct step {
     check,          // node, path, value ("null": absent or deleted), for_ms
     check_identical,
     check_acknowledged, // every acknowledged write holds on every running node
+    check_links,    // min, max (links up per running node), hub, deadline_ms
   } what = write;
   std::string name; // as written in the scenario, for the report
   int node = 0;
@@ -37,12 +38,24 @@ struct step {
   int64_t deadline_ms = 30000;
   int64_t for_ms = 0; // a check that must hold this long
   std::vector<std::vector<int>> groups;
+  int min_links = 0, max_links = 0; // check_links
+  int hub = -1; // check_links: a node that must not be linked to all
+};
+
+/// How the nodes link and broadcast (server_options): peer exchange (the
+/// simulator gives every node one cluster secret, so they learn addresses)
+/// and tree or flood broadcast.
+struct link_settings {
+  bool exchange = true;
+  int min_links = 3, max_links = 8;
+  bool tree = true;
 };
 
 struct scenario {
   int nodes = 0;
   std::string topology_name;
-  std::vector<edge> edges;
+  std::vector<edge> edges; // the seeds: the second node dials the first
+  link_settings links;
   std::vector<step> steps;
 };
 

@@ -38,8 +38,15 @@ peer_actor::behavior_type idle_peer() {
     [](wire::changes&) {},
     [](wire::ack&) {},
     [](wire::error&) {},
+    [](wire::ihave&) {},
+    [](wire::graft&) {},
+    [](wire::prune&) {},
+    [](wire::payload&) {},
+    [](wire::peers&) {},
+    [](wire::shed&) {},
     [](log_atom) {},
     [](hello_deadline_atom, uint64_t) {},
+    [](graft_check_atom) {},
     [](retry_atom) {},
   };
 }

@@ -155,3 +155,77 @@ TEST_CASE("wire: a hello's clock is optional, and an item's size is exact") {
   auto empty = wire::encode_changes({}, 5).size();
   CHECK(wire::encode_changes({&u}, 5).size() == empty + wire::encoded_item_bytes(u));
 }
+
+TEST_CASE("wire: the tree and overlay messages round-trip") {
+  wire::message m;
+  std::string why;
+  wire::ihave h{{{"a/b", 117625894400131073ull, "c43b"}}, 12};
+  REQUIRE(wire::decode(wire::encode(h), m, why));
+  auto& got = std::get<wire::ihave>(m);
+  CHECK(got.upto == 12);
+  REQUIRE(got.items.size() == 1);
+  CHECK(got.items[0].time == 117625894400131073ull);
+  CHECK(got.items[0].origin == "c43b");
+  REQUIRE(wire::decode(wire::encode(wire::graft{h.items}), m, why));
+  CHECK(std::get<wire::graft>(m).items[0].path == "a/b");
+  REQUIRE(wire::decode(wire::encode(wire::prune{}), m, why));
+  CHECK(std::holds_alternative<wire::prune>(m));
+  REQUIRE(wire::decode(wire::encode(wire::shed{}), m, why));
+  CHECK(std::holds_alternative<wire::shed>(m));
+  update u{"x", R"({"v":1.5})", hlc_from_ms(1000), "ab"};
+  REQUIRE(wire::decode(wire::encode_payload({&u}), m, why));
+  REQUIRE(std::get<wire::payload>(m).items.size() == 1);
+  CHECK(std::get<wire::payload>(m).items[0] == u);
+  wire::peers p{{{"ab", "http://10.0.0.1:3000"}, {"", "HTTP://[::1]:4000/"}},
+                true};
+  REQUIRE(wire::decode(wire::encode(p), m, why));
+  auto& got_p = std::get<wire::peers>(m);
+  CHECK(got_p.reply);
+  REQUIRE(got_p.addresses.size() == 2);
+  CHECK(got_p.addresses[1].url == "http://[::1]:4000"); // canonical
+  CHECK(got_p.addresses[1].id.empty());
+}
+
+TEST_CASE("wire: the hello's overlay fields; older hellos have none") {
+  wire::message m;
+  std::string why;
+  wire::hello h{1, "abcd", "ef01"};
+  h.advertise = "http://node-a:3000";
+  h.speaks_tree = true;
+  REQUIRE(wire::decode(wire::encode(h), m, why));
+  auto& got = std::get<wire::hello>(m);
+  CHECK(got.advertise == "http://node-a:3000");
+  CHECK(got.speaks_tree);
+  CHECK_FALSE(got.speaks_peers);
+  REQUIRE(wire::decode(R"({"type":"hello","version":1,"id":"ab","epoch":"cd"})",
+                       m, why));
+  CHECK_FALSE(std::get<wire::hello>(m).speaks_tree);
+  // A newer node's features are ignored, not an error.
+  REQUIRE(wire::decode(R"({"type":"hello","version":1,"id":"ab","epoch":"cd",)"
+                       R"("features":["tree","teleport"]})",
+                       m, why));
+  CHECK(std::get<wire::hello>(m).speaks_tree);
+}
+
+TEST_CASE("wire: malformed or oversized overlay messages are refused") {
+  CHECK(!decode_error(R"({"type":"ihave","items":[]})").empty()); // no upto
+  CHECK(!decode_error(R"({"type":"graft","items":[{"path":"a","hlc":"0","origin":"ab"}]})")
+           .empty());
+  CHECK(!decode_error(R"({"type":"graft","items":[{"path":"../a","hlc":"5","origin":"ab"}]})")
+           .empty());
+  CHECK(!decode_error(R"({"type":"peers","addresses":[{"url":"ftp://x:1"}]})")
+           .empty());
+  CHECK(!decode_error(R"({"type":"peers","addresses":[{"url":"http://x:1","id":"zz"}]})")
+           .empty());
+  CHECK(!decode_error(R"({"type":"hello","version":1,"id":"ab","epoch":"cd","advertise":"nope"})")
+           .empty());
+  std::string many = R"({"type":"peers","addresses":[)";
+  for (int i = 0; i < 33; ++i)
+    many += std::string(i ? "," : "") + R"({"url":"http://10.0.0.)"
+            + std::to_string(i) + R"(:1"})";
+  CHECK(decode_error(many + "]}").find("more than 32") != std::string::npos);
+  std::string ids = R"({"type":"graft","items":[)";
+  for (std::size_t i = 0; i <= wire::max_ids_per_frame; ++i)
+    ids += std::string(i ? "," : "") + R"({"path":"a","hlc":"5","origin":"ab"})";
+  CHECK(!decode_error(ids + "]}").empty());
+}

@@ -1,0 +1,272 @@
+// The overlay (peer exchange) and tree broadcast (Plumtree) messages of the
+// wire protocol, and the hello's fields that say a node speaks them.
+#include "protocol/path.hpp"
+#include "protocol/peer_url.hpp"
+#include "protocol/wire_reader.hpp"
+
+#include <algorithm>
+
+namespace p2p::wire::detail {
+
+namespace {
+
+constexpr const char* feature_peers = "peers";
+constexpr const char* feature_tree = "tree";
+
+/// The array field `name`, at most `max` long.
+const json::array* bounded_array(reader& r, const char* name,
+                                 std::size_t max) {
+  auto* v = r.field(name);
+  if (!v)
+    return nullptr;
+  if (!v->is_array())
+    return r.why = std::string("field '") + name + "' must be an array",
+           nullptr;
+  if (v->get_array().size() > max)
+    return r.why = std::string("field '") + name + "' holds more than "
+                   + std::to_string(max) + " entries",
+           nullptr;
+  return &v->get_array();
+}
+
+bool decode_id(const json::value& v, item_id& id, std::string& why) {
+  if (!v.is_object())
+    return why = "an item must be an object", false;
+  reader r{v.get_object(), why};
+  if (!r.str("path", id.path) || !r.u64("hlc", id.time, true)
+      || !r.hex("origin", id.origin))
+    return false;
+  if (auto err = path_error(id.path); !err.empty())
+    return why = "bad item: bad path: " + err, false;
+  if (id.time == 0)
+    return why = "bad item: a stamp must be positive", false;
+  return true;
+}
+
+bool decode_ids(reader& r, std::vector<item_id>& out) {
+  auto* items = bounded_array(r, "items", max_ids_per_frame);
+  if (!items)
+    return false;
+  out.reserve(items->size());
+  for (const auto& v : *items) {
+    item_id id;
+    if (!decode_id(v, id, r.why))
+      return false;
+    out.push_back(std::move(id));
+  }
+  return true;
+}
+
+/// A peer URL in the canonical form, or why not.
+bool decode_url(const std::string& text, std::string& url, std::string& why) {
+  if (text.size() > max_url_bytes)
+    return why = "a peer URL longer than " + std::to_string(max_url_bytes)
+                 + " bytes",
+           false;
+  auto parsed = parse_peer_url(text);
+  if (!parsed.url)
+    return why = "bad peer URL '" + text + "': " + parsed.error, false;
+  url = parsed.url->text();
+  return true;
+}
+
+bool decode_peers(reader& r, peers& m) {
+  auto* list = bounded_array(r, "addresses", max_addresses_per_frame);
+  if (!list)
+    return false;
+  for (const auto& v : *list) {
+    if (!v.is_object())
+      return r.why = "an address must be an object", false;
+    reader a{v.get_object(), r.why};
+    address addr;
+    std::string url;
+    if (!a.str("url", url) || !decode_url(url, addr.url, r.why))
+      return false;
+    if (v.get_object().if_contains("id") && !a.hex("id", addr.id))
+      return false;
+    m.addresses.push_back(std::move(addr));
+  }
+  if (auto* reply = r.obj.if_contains("reply")) {
+    if (!reply->is_bool())
+      return r.why = "field 'reply' must be true or false", false;
+    m.reply = reply->get_bool();
+  }
+  return true;
+}
+
+void append_id(std::string& out, const item_id& id) {
+  out += "{\"path\":";
+  append_json_string(out, id.path);
+  out += ",\"hlc\":";
+  append_u64_string(out, id.time);
+  out += ",\"origin\":";
+  append_json_string(out, id.origin);
+  out += '}';
+}
+
+std::string encode_ids(const char* type, const std::vector<item_id>& ids,
+                       const uint64_t* upto) {
+  std::string out = std::string("{\"type\":\"") + type + "\"";
+  if (upto)
+    out += ",\"upto\":" + std::to_string(*upto);
+  out += ",\"items\":[";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0)
+      out += ',';
+    append_id(out, ids[i]);
+  }
+  return out + "]}";
+}
+
+} // namespace
+
+bool decode_overlay(const std::string& type, const json::object& obj,
+                    message& out, std::string& why, uint64_t now_ms,
+                    bool& ok) {
+  reader r{obj, why};
+  ok = false;
+  if (type == "ihave") {
+    ihave m;
+    ok = r.u64("upto", m.upto) && decode_ids(r, m.items);
+    if (ok) {
+      // Ids stamped too far ahead are refused as their payloads would be.
+      auto far = std::remove_if(m.items.begin(), m.items.end(),
+                                [&](const item_id& id) {
+                                  return wall_ms_of(id.time)
+                                         > now_ms + max_clock_skew_ms;
+                                });
+      m.refused = static_cast<uint64_t>(m.items.end() - far);
+      m.items.erase(far, m.items.end());
+      out = std::move(m);
+    }
+    return true;
+  }
+  if (type == "graft") {
+    graft m;
+    ok = decode_ids(r, m.items);
+    if (ok)
+      out = std::move(m);
+    return true;
+  }
+  if (type == "prune" || type == "shed") {
+    ok = true;
+    if (type == "prune")
+      out = prune{};
+    else
+      out = shed{};
+    return true;
+  }
+  if (type == "payload") {
+    payload m;
+    auto* items = bounded_array(r, "items", max_ids_per_frame);
+    if (!items)
+      return true;
+    for (const auto& v : *items) {
+      update u;
+      std::string too_far;
+      if (!decode_update(v, u, why, now_ms, too_far))
+        return true;
+      if (too_far.empty())
+        m.items.push_back(std::move(u));
+      else if (m.refused++ == 0)
+        m.refusal = u.path + ": " + too_far;
+    }
+    ok = true;
+    out = std::move(m);
+    return true;
+  }
+  if (type == "peers") {
+    peers m;
+    ok = decode_peers(r, m);
+    if (ok)
+      out = std::move(m);
+    return true;
+  }
+  return false;
+}
+
+bool decode_hello_overlay(const json::object& obj, hello& m,
+                          std::string& why) {
+  reader r{obj, why};
+  if (obj.if_contains("advertise")) {
+    std::string text;
+    if (!r.str("advertise", text) || !decode_url(text, m.advertise, why))
+      return false;
+  }
+  if (obj.if_contains("features")) {
+    // Unknown features are a newer node's: ignored, not an error.
+    auto* list = bounded_array(r, "features", 16);
+    if (!list)
+      return false;
+    for (const auto& f : *list) {
+      if (!f.is_string())
+        return why = "field 'features' must hold strings", false;
+      m.speaks_peers |= f.get_string() == feature_peers;
+      m.speaks_tree |= f.get_string() == feature_tree;
+    }
+  }
+  return true;
+}
+
+void append_hello_overlay(std::string& out, const hello& m) {
+  if (!m.advertise.empty()) {
+    out += ",\"advertise\":";
+    append_json_string(out, m.advertise);
+  }
+  if (m.speaks_peers || m.speaks_tree) {
+    out += ",\"features\":[";
+    if (m.speaks_peers)
+      out += std::string("\"") + feature_peers + "\"";
+    if (m.speaks_tree)
+      out += std::string(m.speaks_peers ? "," : "") + "\"" + feature_tree
+             + "\"";
+    out += ']';
+  }
+}
+
+} // namespace p2p::wire::detail
+
+namespace p2p::wire {
+
+std::string encode(const ihave& m) {
+  return detail::encode_ids("ihave", m.items, &m.upto);
+}
+
+std::string encode(const graft& m) {
+  return detail::encode_ids("graft", m.items, nullptr);
+}
+
+std::string encode(const prune&) {
+  return "{\"type\":\"prune\"}";
+}
+
+std::string encode(const shed&) {
+  return "{\"type\":\"shed\"}";
+}
+
+std::string encode(const peers& m) {
+  std::string out = "{\"type\":\"peers\",\"reply\":";
+  out += m.reply ? "true" : "false";
+  out += ",\"addresses\":[";
+  for (std::size_t i = 0; i < m.addresses.size(); ++i) {
+    if (i > 0)
+      out += ',';
+    out += "{\"url\":";
+    append_json_string(out, m.addresses[i].url);
+    if (!m.addresses[i].id.empty()) {
+      out += ",\"id\":";
+      append_json_string(out, m.addresses[i].id);
+    }
+    out += '}';
+  }
+  return out + "]}";
+}
+
+std::string encode_payload(const std::vector<const update*>& items) {
+  // The same items as a `changes` run's; only the envelope differs.
+  auto text = encode_changes(items, 0);
+  static const std::string changes_head = "{\"type\":\"changes\",\"upto\":0,";
+  return "{\"type\":\"payload\"," + text.substr(changes_head.size());
+}
+
+} // namespace p2p::wire
