@@ -141,6 +141,7 @@ overlay_actor::behavior_type overlay_impl(self_ptr self, peer_deps deps,
                                           overlay_config config) {
   auto& st = self->state;
   st.deps = std::move(deps);
+  st.deps.overlay = overlay_actor{self}; // its dials report back here
   st.config = config;
   st.view = std::make_unique<peer_view>(config.limits, st.deps.node_id,
                                         st.deps.advertise,
