@@ -51,14 +51,20 @@ void inbound_runs::recheck(const held_fn& held) {
                     r.missing.end());
 }
 
-std::vector<wire::item_id> inbound_runs::due(time_point now) {
+std::vector<wire::item_id> inbound_runs::due(time_point now,
+                                             const claim_fn& claim) {
   std::vector<wire::item_id> out;
   for (auto& r : runs_)
-    for (auto& m : r.missing)
-      if (!m.grafted_at && m.graft_at <= now) {
-        m.grafted_at = now;
-        out.push_back(m.id);
+    for (auto& m : r.missing) {
+      if (m.grafted_at || m.graft_at > now)
+        continue;
+      if (claim && !claim(m.id)) {
+        m.graft_at = now + limits_.graft_after;
+        continue;
       }
+      m.grafted_at = now;
+      out.push_back(m.id);
+    }
   return out;
 }
 

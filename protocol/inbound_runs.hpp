@@ -23,9 +23,11 @@ namespace p2p {
 
 struct inbound_limits {
   // An announced update not held this long after its announcement is
-  // grafted (Plumtree's first timeout): longer than a payload takes on
-  // the eager path (a hop's commit), short against convergence.
-  std::chrono::milliseconds graft_after{150};
+  // grafted (Plumtree's first timeout). Links are reliable and ordered, so
+  // a payload is late only when its eager path broke; a short timeout
+  // grafts payloads merely queued behind a busy eager path, and each such
+  // graft makes a cycle that a duplicate then prunes again.
+  std::chrono::milliseconds graft_after{500};
   // A grafted update still not held this long after the graft: the other
   // node announced what it will not deliver. The link is broken.
   std::chrono::milliseconds answer_within{10000};
@@ -53,9 +55,11 @@ public:
   /// Drops the ids now held (after anything was applied here).
   void recheck(const held_fn& held);
 
-  /// Ids to graft now: missing past graft_after, not grafted yet. They
-  /// count as grafted from `now`.
-  std::vector<wire::item_id> due(time_point now);
+  /// Ids to graft now: missing past graft_after, not grafted yet, and
+  /// claimed by `claim` (false: another link of this node grafts it; this
+  /// one looks again graft_after later). They count as grafted from `now`.
+  using claim_fn = std::function<bool(const wire::item_id&)>;
+  std::vector<wire::item_id> due(time_point now, const claim_fn& claim = {});
 
   /// True when a grafted id is still missing answer_within after the graft.
   bool overdue(time_point now) const;

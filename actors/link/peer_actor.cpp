@@ -299,7 +299,7 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
     [self](wire::prune&) { broadcast::on_prune(self); },
     [self](wire::payload& p) { broadcast::on_payload(self, p); },
     [self](graft_check_atom) {
-      self->state.graft_check_pending = false;
+      self->state.graft_check_at.reset();
       if (self->state.up)
         broadcast::check_announced(self);
     },

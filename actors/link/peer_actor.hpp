@@ -13,6 +13,7 @@
 #include "actors/link/link_types.hpp"
 #include "actors/link/link_table.hpp"
 #include "actors/router_actor.hpp"
+#include "protocol/graft_claims.hpp"
 #include "protocol/inbound_runs.hpp"
 #include "protocol/replication.hpp"
 
@@ -20,6 +21,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -41,6 +43,7 @@ struct peer_deps {
   bool tree = true;       // tree broadcast with peers that speak it
   std::size_t min_links = 0; // a seed that shed us waits while we have this many
   inbound_limits inbound;
+  std::shared_ptr<graft_claims> claims; // one per node (null: none)
 };
 
 struct peer_state {
@@ -67,7 +70,8 @@ struct peer_state {
   bool tree = false;
   bool push_eager = true;
   bool pulled_eager = true;
-  bool graft_check_pending = false;
+  // When the graft timer set last fires (none: no timer set).
+  std::optional<std::chrono::steady_clock::time_point> graft_check_at;
 
   // The overlay: a dial of a passive address does not reconnect (one_shot);
   // `shed`: the other side said it has enough links before closing.

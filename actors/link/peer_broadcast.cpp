@@ -38,12 +38,14 @@ void flush_acks(self_ptr self) {
     self->send(st.deps.bridge, send_atom::value, st.link_id, wire::ack{upto});
 }
 
+/// A timer for the earliest deadline; one set for a later deadline stays
+/// (it only makes one more, idle, check).
 void schedule_check(self_ptr self) {
   auto& st = self->state;
   auto next = st.inbound.next_deadline();
-  if (!next || st.graft_check_pending)
+  if (!next || (st.graft_check_at && *st.graft_check_at <= *next))
     return;
-  st.graft_check_pending = true;
+  st.graft_check_at = *next;
   auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
                 *next - std::chrono::steady_clock::now())
               + std::chrono::milliseconds(1);
@@ -158,7 +160,12 @@ void check_announced(self_ptr self) {
   if (st.inbound.overdue(now))
     return close_link(self, "it announced updates it did not send when "
                             "asked (graft unanswered)");
-  auto due = st.inbound.due(now);
+  inbound_runs::claim_fn claim;
+  if (st.deps.claims)
+    claim = [&](const wire::item_id& id) {
+      return st.deps.claims->claim(id, now);
+    };
+  auto due = st.inbound.due(now, claim);
   if (!due.empty()) {
     st.deps.metrics->grafts_sent.fetch_add(due.size());
     // GRAFT makes the link eager both ways: it is a tree edge again.

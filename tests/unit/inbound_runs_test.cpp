@@ -1,5 +1,6 @@
 // The receiving end of a link's runs: acks in order, announced updates
 // held back until held, grafted in time, a liar found out.
+#include "protocol/graft_claims.hpp"
 #include "protocol/inbound_runs.hpp"
 
 #include <doctest/doctest.h>
@@ -116,4 +117,30 @@ TEST_CASE("inbound runs: held means the announced version or a newer one") {
   CHECK(holds_at_least(500, "cc", announced)); // same stamp, larger origin
   CHECK_FALSE(holds_at_least(500, "aa", announced));
   CHECK_FALSE(holds_at_least(499, "ff", announced));
+}
+
+TEST_CASE("inbound runs: an id another link grafts waits its turn") {
+  inbound_limits limits;
+  limits.graft_after = 100ms;
+  inbound_runs first(limits), second(limits);
+  graft_claims claims(100ms);
+  auto t0 = time_point{} + 1s;
+  REQUIRE(first.announced(1, {id("x")}, t0));
+  REQUIRE(second.announced(1, {id("x")}, t0));
+  auto claim = [&](time_point now) {
+    return [&claims, now](const wire::item_id& i) { return claims.claim(i, now); };
+  };
+  CHECK(first.due(t0 + 100ms, claim(t0 + 100ms)).size() == 1);
+  CHECK(second.due(t0 + 100ms, claim(t0 + 100ms)).empty()); // claimed
+  CHECK(second.due(t0 + 150ms, claim(t0 + 150ms)).empty()); // not yet again
+  // The first link's graft did not bring it in time: the next one tries.
+  CHECK(second.due(t0 + 200ms, claim(t0 + 200ms)).size() == 1);
+}
+
+TEST_CASE("graft claims: bounded however many ids are announced") {
+  graft_claims claims(10s, 1000);
+  auto now = time_point{} + 1s;
+  for (int i = 0; i < 100000; ++i)
+    claims.claim(id("p" + std::to_string(i)), now);
+  CHECK(claims.size() <= 1000);
 }
