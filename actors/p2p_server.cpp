@@ -141,6 +141,8 @@ node_stats P2PServer::stats() const {
   s.link_bytes_received = d.metrics.link_bytes_received.load();
   s.announcements_sent = d.metrics.announcements_sent.load();
   s.announcement_bytes_sent = d.metrics.announcement_bytes_sent.load();
+  s.grafts_sent = d.metrics.grafts_sent.load();
+  s.prunes_sent = d.metrics.prunes_sent.load();
   return s;
 }
 

@@ -30,36 +30,50 @@ void inbound_runs::applied(uint64_t token) {
 
 bool inbound_runs::announced(uint64_t upto,
                              std::vector<wire::item_id> missing,
-                             time_point now) {
+                             time_point now,
+                             std::optional<std::chrono::milliseconds> delay) {
   if (runs_.size() >= limits_.max_runs)
     return false;
   run r;
   r.upto = upto;
   r.missing.reserve(missing.size());
   for (auto& id : missing)
-    r.missing.push_back({std::move(id), now + limits_.graft_after, {}});
+    r.missing.push_back(
+      {std::move(id), now, now + delay.value_or(limits_.graft_after), {}});
   runs_.push_back(std::move(r));
   return true;
 }
 
-void inbound_runs::recheck(const held_fn& held) {
+std::optional<std::chrono::milliseconds>
+inbound_runs::recheck(const held_fn& held, time_point now) {
+  std::optional<std::chrono::milliseconds> lag;
   for (auto& r : runs_)
-    r.missing.erase(std::remove_if(r.missing.begin(), r.missing.end(),
-                                   [&](const missing_id& m) {
-                                     return held(m.id);
-                                   }),
-                    r.missing.end());
+    r.missing.erase(
+      std::remove_if(r.missing.begin(), r.missing.end(),
+                     [&](const missing_id& m) {
+                       if (!held(m.id))
+                         return false;
+                       if (!m.grafted_at && now > m.announced_at) {
+                         auto waited = std::chrono::duration_cast<
+                           std::chrono::milliseconds>(now - m.announced_at);
+                         lag = std::max(lag.value_or(waited), waited);
+                       }
+                       return true;
+                     }),
+      r.missing.end());
+  return lag;
 }
 
-std::vector<wire::item_id> inbound_runs::due(time_point now,
-                                             const claim_fn& claim) {
+std::vector<wire::item_id>
+inbound_runs::due(time_point now, const claim_fn& claim,
+                  std::optional<std::chrono::milliseconds> retry) {
   std::vector<wire::item_id> out;
   for (auto& r : runs_)
     for (auto& m : r.missing) {
       if (m.grafted_at || m.graft_at > now)
         continue;
       if (claim && !claim(m.id)) {
-        m.graft_at = now + limits_.graft_after;
+        m.graft_at = now + retry.value_or(limits_.graft_after);
         continue;
       }
       m.grafted_at = now;

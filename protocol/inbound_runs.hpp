@@ -47,19 +47,26 @@ public:
   bool expect_applied(uint64_t upto, uint64_t& token);
   void applied(uint64_t token);
 
-  /// An `ihave` run arrived; `missing` are the ids of it not held now.
+  /// An `ihave` run arrived; `missing` are the ids of it not held now, to
+  /// graft if still missing after `delay` (default: graft_after).
   /// False when too many runs are waiting already.
   bool announced(uint64_t upto, std::vector<wire::item_id> missing,
-                 time_point now);
+                 time_point now,
+                 std::optional<std::chrono::milliseconds> delay = {});
 
-  /// Drops the ids now held (after anything was applied here).
-  void recheck(const held_fn& held);
+  /// Drops the ids now held (after anything was applied here). Returns the
+  /// longest wait, from announcement to held, of those that came without
+  /// a graft from this link: how far the eager path lags the announcements.
+  std::optional<std::chrono::milliseconds> recheck(const held_fn& held,
+                                                    time_point now = {});
 
   /// Ids to graft now: missing past graft_after, not grafted yet, and
   /// claimed by `claim` (false: another link of this node grafts it; this
   /// one looks again graft_after later). They count as grafted from `now`.
   using claim_fn = std::function<bool(const wire::item_id&)>;
-  std::vector<wire::item_id> due(time_point now, const claim_fn& claim = {});
+  std::vector<wire::item_id>
+  due(time_point now, const claim_fn& claim = {},
+      std::optional<std::chrono::milliseconds> retry = {});
 
   /// True when a grafted id is still missing answer_within after the graft.
   bool overdue(time_point now) const;
@@ -81,6 +88,7 @@ public:
 private:
   struct missing_id {
     wire::item_id id;
+    time_point announced_at;
     time_point graft_at;
     std::optional<time_point> grafted_at;
   };

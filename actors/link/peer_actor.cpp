@@ -176,7 +176,7 @@ void link_lost(self_ptr self, const std::string& reason) {
   }
   st.up = false;
   st.replication.stop();
-  st.inbound.clear();
+  broadcast::link_ended(st);
   st.link_id = 0;
   // What the other side said before closing says more than the close.
   st.row.last_error = st.peer_error.empty() ? reason

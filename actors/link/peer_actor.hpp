@@ -19,6 +19,7 @@
 
 #include <caf/typed_event_based_actor.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -44,6 +45,8 @@ struct peer_deps {
   std::size_t min_links = 0; // a seed that shed us waits while we have this many
   inbound_limits inbound;
   std::shared_ptr<graft_claims> claims; // one per node (null: none)
+  // Links that push payloads to this node (tree broadcast), one per node.
+  std::shared_ptr<std::atomic<int>> eager_inbound;
 };
 
 struct peer_state {
@@ -69,7 +72,7 @@ struct peer_state {
   // believe the other side does (a duplicate payload then prunes it).
   bool tree = false;
   bool push_eager = true;
-  bool pulled_eager = true;
+  bool pulled_eager = false; // set by broadcast::reset at link up
   // When the graft timer set last fires (none: no timer set).
   std::optional<std::chrono::steady_clock::time_point> graft_check_at;
 

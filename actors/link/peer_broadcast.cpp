@@ -53,9 +53,24 @@ void schedule_check(self_ptr self) {
                      graft_check_atom::value);
 }
 
+/// Keeps the node's count of links that push payloads to it.
+void set_pulled_eager(peer_state& st, bool eager) {
+  if (st.pulled_eager == eager)
+    return;
+  st.pulled_eager = eager;
+  if (st.deps.eager_inbound)
+    st.deps.eager_inbound->fetch_add(eager ? 1 : -1);
+}
+
+/// The last link that pushes payloads here is not pruned: without it every
+/// update would wait for a graft.
+bool may_prune(const peer_state& st) {
+  return !st.deps.eager_inbound || st.deps.eager_inbound->load() > 1;
+}
+
 void prune(self_ptr self) {
   auto& st = self->state;
-  st.pulled_eager = false;
+  set_pulled_eager(st, false);
   st.push_eager = false; // Plumtree: the link is lazy both ways
   st.deps.metrics->prunes_sent.fetch_add(1);
   send_frame(self, wire::encode(wire::prune{}));
@@ -88,6 +103,11 @@ void apply(self_ptr self, std::vector<update> items, uint64_t upto,
 
 } // namespace
 
+void link_ended(peer_state& st) {
+  set_pulled_eager(st, false);
+  st.inbound.clear();
+}
+
 const char* mode_name(const peer_state& st) {
   if (!st.tree)
     return "flood";
@@ -96,7 +116,8 @@ const char* mode_name(const peer_state& st) {
 
 void reset(peer_state& st, bool remote_speaks_tree) {
   st.tree = st.deps.tree && remote_speaks_tree;
-  st.push_eager = st.pulled_eager = true;
+  st.push_eager = true;
+  set_pulled_eager(st, st.tree);
   st.inbound = inbound_runs(st.deps.inbound);
   st.row.broadcast = mode_name(st);
 }
@@ -126,11 +147,19 @@ void on_changes(self_ptr self, wire::changes& c) {
   if (!st.inbound.expect_applied(c.upto, token))
     return close_link(self, "too many runs unacknowledged");
   auto offered = c.items.size();
+  if (st.deps.claims && !c.items.empty()) {
+    // This link still delivers these origins' updates (in order).
+    auto now = std::chrono::steady_clock::now();
+    const std::string* last = nullptr;
+    for (const auto& u : c.items)
+      if (!last || *last != u.origin)
+        st.deps.claims->arrived(*(last = &u.origin), now);
+  }
   apply(self, std::move(c.items), c.upto, [self, token, offered](uint64_t n) {
     auto& st = self->state;
     st.inbound.applied(token);
     // A payload this node had already: it came by another eager path too.
-    if (st.tree && st.pulled_eager && n < offered)
+    if (st.tree && st.pulled_eager && n < offered && may_prune(st))
       prune(self);
     check_announced(self);
   });
@@ -169,7 +198,8 @@ void check_announced(self_ptr self) {
   if (!due.empty()) {
     st.deps.metrics->grafts_sent.fetch_add(due.size());
     // GRAFT makes the link eager both ways: it is a tree edge again.
-    st.push_eager = st.pulled_eager = true;
+    st.push_eager = true;
+    set_pulled_eager(st, true);
     st.row.broadcast = mode_name(st);
     st.publish_row();
     for (std::size_t i = 0; i < due.size(); i += wire::max_ids_per_frame) {
@@ -186,7 +216,8 @@ void check_announced(self_ptr self) {
 void on_graft(self_ptr self, wire::graft& g) {
   auto& st = self->state;
   st.deps.metrics->grafts_received.fetch_add(g.items.size());
-  st.push_eager = st.pulled_eager = true;
+  st.push_eager = true;
+  set_pulled_eager(st, true);
   st.row.broadcast = mode_name(st);
   std::vector<update> chunk;
   std::size_t chunk_bytes = 0, answered_bytes = 0;
@@ -225,6 +256,7 @@ void on_prune(self_ptr self) {
   auto& st = self->state;
   st.deps.metrics->prunes_received.fetch_add(1);
   st.push_eager = false;
+  set_pulled_eager(st, false); // it pushes lazily to us too
   st.row.broadcast = mode_name(st);
   st.publish_row();
 }

@@ -14,6 +14,9 @@ using self_ptr = peer_actor::stateful_pointer<peer_state>;
 /// A new link: both sides eager, nothing waiting.
 void reset(peer_state& st, bool remote_speaks_tree);
 
+/// The link is gone: it pushes nothing here any more.
+void link_ended(peer_state& st);
+
 /// Sends one run of our log: its payloads, or its ids on a lazy link.
 void send_run(self_ptr self, wire::changes run);
 

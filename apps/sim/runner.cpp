@@ -113,6 +113,8 @@ node_stats runner::totals() const {
     sum.link_bytes_sent += s.link_bytes_sent;
     sum.announcements_sent += s.announcements_sent;
     sum.announcement_bytes_sent += s.announcement_bytes_sent;
+    sum.grafts_sent += s.grafts_sent;
+    sum.prunes_sent += s.prunes_sent;
   }
   return sum;
 }
@@ -298,6 +300,9 @@ step_report runner::run(const step& s) {
     after.announcements_sent > before.announcements_sent
       ? after.announcements_sent - before.announcements_sent
       : 0;
+  auto delta = [](uint64_t a, uint64_t b) { return a > b ? a - b : 0; };
+  r.grafts = delta(after.grafts_sent, before.grafts_sent);
+  r.prunes = delta(after.prunes_sent, before.prunes_sent);
   r.announcement_bytes =
     after.announcement_bytes_sent > before.announcement_bytes_sent
       ? after.announcement_bytes_sent - before.announcement_bytes_sent

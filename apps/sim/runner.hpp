@@ -26,6 +26,7 @@ struct step_report {
   uint64_t bytes_sent = 0;
   uint64_t announcements_sent = 0; // ids on lazy links (tree broadcast)
   uint64_t announcement_bytes = 0; // their frames' bytes (in bytes_sent)
+  uint64_t grafts = 0, prunes = 0;
 };
 
 class runner {
