@@ -139,7 +139,6 @@ void P2PServer::start() {
   peers.epoch = db->epoch();
   peers.tree = d.options.broadcast_tree;
   peers.claims = std::make_shared<graft_claims>(graft_claims::base_delay);
-  peers.eager_inbound = std::make_shared<std::atomic<int>>(0);
   peers.min_links = d.options.peer_exchange ? d.options.min_links : 0;
   // The port is known only now (it may have been 0).
   peers.advertise = advertise.empty() ? default_advertise(d.options, d.port)

@@ -14,11 +14,12 @@ bool holds_at_least(hlc_time held_time, const std::string& held_origin,
 inbound_runs::inbound_runs(inbound_limits limits) : limits_(limits) {
 }
 
-bool inbound_runs::expect_applied(uint64_t upto, uint64_t& token) {
-  if (runs_.size() >= limits_.max_runs)
+bool inbound_runs::expect_applied(
+  uint64_t upto, uint64_t& token, std::vector<wire::item_id> missing,
+  time_point now, std::optional<std::chrono::milliseconds> delay) {
+  if (!announced(upto, std::move(missing), now, delay))
     return false;
-  token = next_token_++;
-  runs_.push_back(run{upto, token, {}});
+  token = runs_.back().token = next_token_++;
   return true;
 }
 

@@ -1,12 +1,12 @@
 #pragma once
 // The receiving end of one link's runs, as plain code (no I/O, no clock of
 // its own): which runs may be acknowledged, in order, and which announced
-// updates (tree broadcast's `ihave`) are still missing and when to GRAFT
+// updates (tree broadcast's ids) are still missing and when to GRAFT
 // them.
 //
 // Why acks wait: an ack moves the sender's view of our checkpoint, which
 // catch-up trusts after a restart. A `changes` run is acknowledged once
-// applied; an `ihave` run only once everything it announced is held here
+// applied and everything it announced by id only is held here
 // (by any link, or grafted), so a checkpoint never passes an update this
 // node does not hold. The sender keeps at most a few runs unacknowledged,
 // so a lazy run waiting for its payload holds back that link only.
@@ -42,14 +42,17 @@ public:
 
   explicit inbound_runs(inbound_limits limits = {});
 
-  /// A `changes` run arrived; its ack waits for applied(token).
-  /// False when too many runs are waiting already.
-  bool expect_applied(uint64_t upto, uint64_t& token);
+  /// A `changes` run arrived; its ack waits for applied(token) and for
+  /// `missing` (the ids it announced that are not held here) to be held;
+  /// those are grafted if still missing after `delay` (default:
+  /// graft_after). False when too many runs are waiting already.
+  bool expect_applied(uint64_t upto, uint64_t& token,
+                      std::vector<wire::item_id> missing = {},
+                      time_point now = {},
+                      std::optional<std::chrono::milliseconds> delay = {});
   void applied(uint64_t token);
 
-  /// An `ihave` run arrived; `missing` are the ids of it not held now, to
-  /// graft if still missing after `delay` (default: graft_after).
-  /// False when too many runs are waiting already.
+  /// A run of ids only (nothing to apply): the same.
   bool announced(uint64_t upto, std::vector<wire::item_id> missing,
                  time_point now,
                  std::optional<std::chrono::milliseconds> delay = {});
@@ -95,7 +98,7 @@ private:
   struct run {
     uint64_t upto = 0;
     uint64_t token = 0;    // changes: waits for applied(token); 0: none
-    std::vector<missing_id> missing; // ihave: waits until empty
+    std::vector<missing_id> missing; // announced: waits until empty
   };
 
   inbound_limits limits_;

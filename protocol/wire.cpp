@@ -109,6 +109,9 @@ bool decode_object(const json::object& obj, message& out, std::string& why,
         m.refusal = u.path + ": " + too_far;
       }
     }
+    if (obj.if_contains("ids")
+        && !detail::decode_ids(r, "ids", m.ids, now_ms, m.refused))
+      return false;
     out = std::move(m);
     return true;
   }
@@ -224,7 +227,7 @@ std::size_t encoded_item_bytes(const update& u) {
 }
 
 std::string encode_changes(const std::vector<const update*>& items,
-                           uint64_t upto) {
+                           uint64_t upto, const std::vector<item_id>* ids) {
   std::string out = "{\"type\":\"changes\",\"upto\":" + std::to_string(upto)
                     + ",\"items\":[";
   bool first = true;
@@ -234,7 +237,12 @@ std::string encode_changes(const std::vector<const update*>& items,
     first = false;
     append_item(out, *u, true);
   }
-  out += "]}";
+  out += ']';
+  if (ids && !ids->empty()) {
+    out += ',';
+    detail::append_ids(out, "ids", *ids);
+  }
+  out += '}';
   return out;
 }
 

@@ -35,7 +35,7 @@ struct hello {
   // What the sender speaks beyond version 1's messages (older nodes send
   // none, and must be sent none of the messages below `error`).
   bool speaks_peers = false; // "peers": peers, shed
-  bool speaks_tree = false;  // "tree": ihave, graft, prune, payload
+  bool speaks_tree = false;  // "tree": changes' ids, graft, prune, payload
 };
 
 /// With a cluster secret: proof that the sender knows it, bound to both
@@ -52,12 +52,22 @@ struct sync {
   std::string sketch;
 };
 
+/// Identifies one version of one path: an update without its value.
+struct item_id {
+  std::string path;
+  hlc_time time = 0;
+  std::string origin;
+};
+
 /// A run of the sender's changes: the items, and the sender's change seq
 /// the run reaches (items the receiver already has are left out, so `upto`
 /// can move without items).
 struct changes {
   std::vector<update> items;
   uint64_t upto = 0;
+  // Tree broadcast: the run's other items, announced by id only (their
+  // origins' updates reach the receiver along another link's tree).
+  std::vector<item_id> ids;
   // Decoding only: items left out for a stamp too far ahead of our clock
   // (the rest of the run stands), and why the first of them was.
   uint64_t refused = 0;
@@ -74,28 +84,16 @@ struct error {
   std::string message;
 };
 
-/// Identifies one version of one path: an update without its value.
-struct item_id {
-  std::string path;
-  hlc_time time = 0;
-  std::string origin;
-};
-
-/// A lazy run of the sender's change log (tree broadcast): the ids of what
-/// a `changes` run would carry, acknowledged like one.
-struct ihave {
-  std::vector<item_id> items;
-  uint64_t upto = 0;
-  uint64_t refused = 0; // decoding only, as in `changes`
-};
-
-/// "Send me these, and push to me eagerly from now on."
+/// "Send me these, and push their origins' updates to me from now on."
 struct graft {
   std::vector<item_id> items;
 };
 
-/// "Push to me lazily (ids only) from now on": a payload came twice.
-struct prune {};
+/// "Send me these origins' updates as ids only from now on": their
+/// payloads came twice.
+struct prune {
+  std::vector<std::string> origins;
+};
 
 /// A graft's answer: the sender's current version of the paths asked for.
 /// Not part of the change-log stream: not acknowledged.
@@ -127,8 +125,8 @@ constexpr std::size_t max_ids_per_frame = 2048;
 constexpr std::size_t max_addresses_per_frame = 32;
 constexpr std::size_t max_url_bytes = 256;
 
-using message = std::variant<hello, auth, sync, changes, ack, error, ihave,
-                             graft, prune, payload, peers, shed>;
+using message = std::variant<hello, auth, sync, changes, ack, error, graft,
+                             prune, payload, peers, shed>;
 
 /// Parses one frame. On failure returns false and says why in `why`.
 /// `now_ms` is the receiver's wall clock, for the skew check: an item of
@@ -144,7 +142,6 @@ std::string encode(const auth& m);
 std::string encode(const sync& m);
 std::string encode(const ack& m);
 std::string encode(const error& m);
-std::string encode(const ihave& m);
 std::string encode(const graft& m);
 std::string encode(const prune& m);
 std::string encode(const peers& m);
@@ -153,7 +150,11 @@ std::string encode(const shed& m);
 std::string encode_payload(const std::vector<const update*>& items);
 /// Encodes `items` (by pointer, to send straight from a read buffer).
 std::string encode_changes(const std::vector<const update*>& items,
-                           uint64_t upto);
+                           uint64_t upto,
+                           const std::vector<item_id>* ids = nullptr);
+
+/// The bytes one id takes in an encoded frame (no comma).
+std::size_t encoded_id_bytes(const item_id& id);
 
 /// The bytes one item takes in an encoded `changes` frame (no comma).
 std::size_t encoded_item_bytes(const update& u);

@@ -43,19 +43,6 @@ bool decode_id(const json::value& v, item_id& id, std::string& why) {
   return true;
 }
 
-bool decode_ids(reader& r, std::vector<item_id>& out) {
-  auto* items = bounded_array(r, "items", max_ids_per_frame);
-  if (!items)
-    return false;
-  out.reserve(items->size());
-  for (const auto& v : *items) {
-    item_id id;
-    if (!decode_id(v, id, r.why))
-      return false;
-    out.push_back(std::move(id));
-  }
-  return true;
-}
 
 /// A peer URL in the canonical form, or why not.
 bool decode_url(const std::string& text, std::string& url, std::string& why) {
@@ -104,56 +91,70 @@ void append_id(std::string& out, const item_id& id) {
   out += '}';
 }
 
-std::string encode_ids(const char* type, const std::vector<item_id>& ids,
-                       const uint64_t* upto) {
-  std::string out = std::string("{\"type\":\"") + type + "\"";
-  if (upto)
-    out += ",\"upto\":" + std::to_string(*upto);
-  out += ",\"items\":[";
+} // namespace
+
+bool decode_ids(reader& r, const char* name, std::vector<item_id>& out,
+                uint64_t now_ms, uint64_t& refused) {
+  auto* items = bounded_array(r, name, max_ids_per_frame);
+  if (!items)
+    return false;
+  out.reserve(items->size());
+  for (const auto& v : *items) {
+    item_id id;
+    if (!decode_id(v, id, r.why))
+      return false;
+    // Ids stamped too far ahead are refused as their payloads would be.
+    if (wall_ms_of(id.time) > now_ms + max_clock_skew_ms)
+      ++refused;
+    else
+      out.push_back(std::move(id));
+  }
+  return true;
+}
+
+void append_ids(std::string& out, const char* name,
+                const std::vector<item_id>& ids) {
+  out += '"';
+  out += name;
+  out += "\":[";
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (i > 0)
       out += ',';
     append_id(out, ids[i]);
   }
-  return out + "]}";
+  out += ']';
 }
-
-} // namespace
 
 bool decode_overlay(const std::string& type, const json::object& obj,
                     message& out, std::string& why, uint64_t now_ms,
                     bool& ok) {
   reader r{obj, why};
   ok = false;
-  if (type == "ihave") {
-    ihave m;
-    ok = r.u64("upto", m.upto) && decode_ids(r, m.items);
-    if (ok) {
-      // Ids stamped too far ahead are refused as their payloads would be.
-      auto far = std::remove_if(m.items.begin(), m.items.end(),
-                                [&](const item_id& id) {
-                                  return wall_ms_of(id.time)
-                                         > now_ms + max_clock_skew_ms;
-                                });
-      m.refused = static_cast<uint64_t>(m.items.end() - far);
-      m.items.erase(far, m.items.end());
-      out = std::move(m);
-    }
-    return true;
-  }
   if (type == "graft") {
     graft m;
-    ok = decode_ids(r, m.items);
+    uint64_t refused = 0; // asking for an update from the future: no harm
+    ok = decode_ids(r, "items", m.items, now_ms, refused);
     if (ok)
       out = std::move(m);
     return true;
   }
-  if (type == "prune" || type == "shed") {
+  if (type == "prune") {
+    prune m;
+    auto* list = bounded_array(r, "origins", max_ids_per_frame);
+    if (!list)
+      return true;
+    for (const auto& v : *list) {
+      if (!v.is_string() || !is_hex_id(v.get_string()))
+        return why = "field 'origins' must hold node ids", true;
+      m.origins.emplace_back(v.get_string());
+    }
     ok = true;
-    if (type == "prune")
-      out = prune{};
-    else
-      out = shed{};
+    out = std::move(m);
+    return true;
+  }
+  if (type == "shed") {
+    ok = true;
+    out = shed{};
     return true;
   }
   if (type == "payload") {
@@ -228,16 +229,26 @@ void append_hello_overlay(std::string& out, const hello& m) {
 
 namespace p2p::wire {
 
-std::string encode(const ihave& m) {
-  return detail::encode_ids("ihave", m.items, &m.upto);
+std::size_t encoded_id_bytes(const item_id& id) {
+  std::string out;
+  detail::append_ids(out, "", {id});
+  return out.size() - 5; // less `"":[` and `]`
 }
 
 std::string encode(const graft& m) {
-  return detail::encode_ids("graft", m.items, nullptr);
+  std::string out = "{\"type\":\"graft\",";
+  detail::append_ids(out, "items", m.items);
+  return out + "}";
 }
 
-std::string encode(const prune&) {
-  return "{\"type\":\"prune\"}";
+std::string encode(const prune& m) {
+  std::string out = "{\"type\":\"prune\",\"origins\":[";
+  for (std::size_t i = 0; i < m.origins.size(); ++i) {
+    if (i > 0)
+      out += ',';
+    append_json_string(out, m.origins[i]);
+  }
+  return out + "]}";
 }
 
 std::string encode(const shed&) {

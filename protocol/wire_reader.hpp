@@ -87,6 +87,14 @@ inline bool decode_update(const json::value& v, update& u, std::string& why,
   return true;
 }
 
+/// Reads the array field `name` of item ids, at most max_ids_per_frame;
+/// ids stamped too far ahead of `now_ms` are left out and counted.
+bool decode_ids(reader& r, const char* name, std::vector<item_id>& out,
+                uint64_t now_ms, uint64_t& refused);
+/// Appends `"name":[ids]`.
+void append_ids(std::string& out, const char* name,
+                const std::vector<item_id>& ids);
+
 /// The decoders of the overlay and tree messages (wire_overlay.cpp):
 /// false when `type` is none of them; else `ok` says whether it decoded.
 bool decode_overlay(const std::string& type, const json::object& obj,

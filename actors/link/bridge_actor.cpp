@@ -273,7 +273,7 @@ bridge_actor::behavior_type bridge_impl(self_ptr self, peer_deps peers,
       items.reserve(m.items.size());
       for (const auto& u : m.items)
         items.push_back(&u);
-      send_frame(self, id, wire::encode_changes(items, m.upto));
+      send_frame(self, id, wire::encode_changes(items, m.upto, &m.ids));
     },
     [self](send_atom, uint64_t id, const wire::ack& m) {
       send_frame(self, id, wire::encode(m));

@@ -35,8 +35,8 @@ typename Inspector::result_type inspect(Inspector& f, sync& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, changes& x) {
-  return f(caf::meta::type_name("changes"), x.items, x.upto, x.refused,
-           x.refusal);
+  return f(caf::meta::type_name("changes"), x.items, x.upto, x.ids,
+           x.refused, x.refusal);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ack& x) {
@@ -51,16 +51,12 @@ typename Inspector::result_type inspect(Inspector& f, item_id& x) {
   return f(caf::meta::type_name("item_id"), x.path, x.time, x.origin);
 }
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, ihave& x) {
-  return f(caf::meta::type_name("ihave"), x.items, x.upto, x.refused);
-}
-template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, graft& x) {
   return f(caf::meta::type_name("graft"), x.items);
 }
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, prune&) {
-  return f(caf::meta::type_name("prune"));
+typename Inspector::result_type inspect(Inspector& f, prune& x) {
+  return f(caf::meta::type_name("prune"), x.origins);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, payload& x) {
@@ -121,7 +117,7 @@ using peer_actor = caf::typed_actor<
   caf::reacts_to<wire::hello>, caf::reacts_to<wire::sync>,
   caf::reacts_to<wire::changes>, caf::reacts_to<wire::ack>,
   caf::reacts_to<wire::error>,
-  caf::reacts_to<wire::ihave>, caf::reacts_to<wire::graft>,
+  caf::reacts_to<wire::graft>,
   caf::reacts_to<wire::prune>, caf::reacts_to<wire::payload>,
   caf::reacts_to<wire::peers>, caf::reacts_to<wire::shed>,
   caf::reacts_to<log_atom>,

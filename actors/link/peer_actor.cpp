@@ -294,9 +294,8 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       if (self->state.inbound.missing() > 0)
         broadcast::check_announced(self);
     },
-    [self](wire::ihave& h) { broadcast::on_ihave(self, h); },
     [self](wire::graft& g) { broadcast::on_graft(self, g); },
-    [self](wire::prune&) { broadcast::on_prune(self); },
+    [self](wire::prune& p) { broadcast::on_prune(self, p); },
     [self](wire::payload& p) { broadcast::on_payload(self, p); },
     [self](graft_check_atom) {
       self->state.graft_check_at.reset();

@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 
 namespace p2p {
@@ -45,8 +46,6 @@ struct peer_deps {
   std::size_t min_links = 0; // a seed that shed us waits while we have this many
   inbound_limits inbound;
   std::shared_ptr<graft_claims> claims; // one per node (null: none)
-  // Links that push payloads to this node (tree broadcast), one per node.
-  std::shared_ptr<std::atomic<int>> eager_inbound;
 };
 
 struct peer_state {
@@ -67,12 +66,13 @@ struct peer_state {
   replication_window replication; // sending our change log
   inbound_runs inbound;           // the other's runs, acknowledged in order
 
-  // Tree broadcast (Plumtree) on this link: both sides speak it and we
-  // use it. push_eager: we send payloads (else ids); pulled_eager: what we
-  // believe the other side does (a duplicate payload then prunes it).
+  // Tree broadcast (Plumtree) on this link, with a tree per origin (as
+  // Riak's broadcast keeps eager and lazy peers per root): both sides speak
+  // it and we use it. lazy_push: origins whose updates we send as ids only
+  // (the other node pruned them); lazy_pull: origins we pruned.
   bool tree = false;
-  bool push_eager = true;
-  bool pulled_eager = false; // set by broadcast::reset at link up
+  std::set<std::string> lazy_push;
+  std::set<std::string> lazy_pull;
   // When the graft timer set last fires (none: no timer set).
   std::optional<std::chrono::steady_clock::time_point> graft_check_at;
 

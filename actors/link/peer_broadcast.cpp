@@ -53,29 +53,14 @@ void schedule_check(self_ptr self) {
                      graft_check_atom::value);
 }
 
-/// Keeps the node's count of links that push payloads to it.
-void set_pulled_eager(peer_state& st, bool eager) {
-  if (st.pulled_eager == eager)
-    return;
-  st.pulled_eager = eager;
-  if (st.deps.eager_inbound)
-    st.deps.eager_inbound->fetch_add(eager ? 1 : -1);
-}
+// Origins a link keeps apart: node ids, a few hundred in any real network;
+// a liar inventing more only makes its link forget (and push eagerly).
+constexpr std::size_t max_origins = 4096;
 
-/// The last link that pushes payloads here is not pruned: without it every
-/// update would wait for a graft.
-bool may_prune(const peer_state& st) {
-  return !st.deps.eager_inbound || st.deps.eager_inbound->load() > 1;
-}
-
-void prune(self_ptr self) {
-  auto& st = self->state;
-  set_pulled_eager(st, false);
-  st.push_eager = false; // Plumtree: the link is lazy both ways
-  st.deps.metrics->prunes_sent.fetch_add(1);
-  send_frame(self, wire::encode(wire::prune{}));
-  st.row.broadcast = mode_name(st);
-  st.publish_row();
+void bounded_insert(std::set<std::string>& set, const std::string& origin) {
+  if (set.size() >= max_origins && !set.count(origin))
+    set.clear();
+  set.insert(origin);
 }
 
 /// Applies updates from this link through the router; `then` gets how
@@ -104,79 +89,99 @@ void apply(self_ptr self, std::vector<update> items, uint64_t upto,
 } // namespace
 
 void link_ended(peer_state& st) {
-  set_pulled_eager(st, false);
   st.inbound.clear();
 }
 
 const char* mode_name(const peer_state& st) {
-  if (!st.tree)
-    return "flood";
-  return st.push_eager ? "eager" : "lazy";
+  return st.tree ? "tree" : "flood";
 }
 
 void reset(peer_state& st, bool remote_speaks_tree) {
   st.tree = st.deps.tree && remote_speaks_tree;
-  st.push_eager = true;
-  set_pulled_eager(st, st.tree);
+  st.lazy_push.clear();
+  st.lazy_pull.clear();
   st.inbound = inbound_runs(st.deps.inbound);
   st.row.broadcast = mode_name(st);
 }
 
 void send_run(self_ptr self, wire::changes run) {
   auto& st = self->state;
-  if (!st.tree || st.push_eager || run.items.empty()) {
-    st.row.updates_sent += run.items.size();
-    st.deps.metrics->updates_forwarded.fetch_add(run.items.size());
-    self->send(st.deps.bridge, send_atom::value, st.link_id, std::move(run));
-    return;
+  if (st.tree && !st.lazy_push.empty()) {
+    // The pruned origins' updates go as ids: their payloads reach the
+    // other node along its tree for that origin.
+    std::vector<update> eager;
+    eager.reserve(run.items.size());
+    for (auto& u : run.items) {
+      if (st.lazy_push.count(u.origin))
+        run.ids.push_back({std::move(u.path), u.time, std::move(u.origin)});
+      else
+        eager.push_back(std::move(u));
+    }
+    run.items = std::move(eager);
+    std::size_t bytes = 0;
+    for (const auto& id : run.ids)
+      bytes += wire::encoded_id_bytes(id) + 1;
+    st.deps.metrics->announcements_sent.fetch_add(run.ids.size());
+    st.deps.metrics->announcement_bytes_sent.fetch_add(bytes);
   }
-  wire::ihave h;
-  h.upto = run.upto;
-  h.items.reserve(run.items.size());
-  for (auto& u : run.items)
-    h.items.push_back({std::move(u.path), u.time, std::move(u.origin)});
-  auto text = wire::encode(h);
-  st.deps.metrics->announcements_sent.fetch_add(h.items.size());
-  st.deps.metrics->announcement_bytes_sent.fetch_add(text.size());
-  send_frame(self, std::move(text));
+  st.row.updates_sent += run.items.size();
+  st.deps.metrics->updates_forwarded.fetch_add(run.items.size());
+  self->send(st.deps.bridge, send_atom::value, st.link_id, std::move(run));
 }
 
 void on_changes(self_ptr self, wire::changes& c) {
   auto& st = self->state;
-  uint64_t token = 0;
-  if (!st.inbound.expect_applied(c.upto, token))
-    return close_link(self, "too many runs unacknowledged");
-  auto offered = c.items.size();
-  if (st.deps.claims && !c.items.empty()) {
+  auto now = std::chrono::steady_clock::now();
+  // What this node holds already came twice: its origin's tree has
+  // another path here, so this link may carry that origin's ids only. The
+  // rest is applied; the announced ids not held wait (inbound_runs).
+  std::vector<update> fresh;
+  fresh.reserve(c.items.size());
+  wire::prune dup_origins;
+  for (auto& u : c.items) {
+    if (st.tree && held(*st.deps.db, {u.path, u.time, u.origin})) {
+      if (!st.lazy_pull.count(u.origin)
+          && std::find(dup_origins.origins.begin(), dup_origins.origins.end(),
+                       u.origin)
+               == dup_origins.origins.end())
+        dup_origins.origins.push_back(u.origin);
+      continue;
+    }
+    fresh.push_back(std::move(u));
+  }
+  if (st.deps.claims) {
     // This link still delivers these origins' updates (in order).
-    auto now = std::chrono::steady_clock::now();
     const std::string* last = nullptr;
-    for (const auto& u : c.items)
+    for (const auto& u : fresh)
       if (!last || *last != u.origin)
         st.deps.claims->arrived(*(last = &u.origin), now);
   }
-  apply(self, std::move(c.items), c.upto, [self, token, offered](uint64_t n) {
-    auto& st = self->state;
-    st.inbound.applied(token);
-    // A payload this node had already: it came by another eager path too.
-    if (st.tree && st.pulled_eager && n < offered && may_prune(st))
-      prune(self);
-    check_announced(self);
-  });
-}
-
-void on_ihave(self_ptr self, wire::ihave& h) {
-  auto& st = self->state;
-  st.deps.metrics->announcements_received.fetch_add(h.items.size());
+  if (!dup_origins.origins.empty()) {
+    for (const auto& o : dup_origins.origins) {
+      bounded_insert(st.lazy_pull, o);
+      bounded_insert(st.lazy_push, o); // Plumtree: lazy both ways
+    }
+    st.deps.metrics->prunes_sent.fetch_add(dup_origins.origins.size());
+    send_frame(self, wire::encode(dup_origins));
+  }
   std::vector<wire::item_id> missing;
-  for (auto& id : h.items)
+  if (!c.ids.empty())
+    st.deps.metrics->announcements_received.fetch_add(c.ids.size());
+  for (auto& id : c.ids)
     if (!held(*st.deps.db, id))
       missing.push_back(std::move(id));
-  if (!st.inbound.announced(h.upto, std::move(missing),
-                            std::chrono::steady_clock::now()))
+  std::optional<std::chrono::milliseconds> delay;
+  if (st.deps.claims)
+    delay = st.deps.claims->delay();
+  uint64_t token = 0;
+  if (!st.inbound.expect_applied(c.upto, token, std::move(missing), now,
+                                 delay))
     return close_link(self, "too many runs unacknowledged");
-  flush_acks(self);
-  schedule_check(self);
+  apply(self, std::move(fresh), c.upto,
+        [self, token](uint64_t) {
+          self->state.inbound.applied(token);
+          check_announced(self);
+        });
 }
 
 void check_announced(self_ptr self) {
@@ -197,11 +202,12 @@ void check_announced(self_ptr self) {
   auto due = st.inbound.due(now, claim);
   if (!due.empty()) {
     st.deps.metrics->grafts_sent.fetch_add(due.size());
-    // GRAFT makes the link eager both ways: it is a tree edge again.
-    st.push_eager = true;
-    set_pulled_eager(st, true);
-    st.row.broadcast = mode_name(st);
-    st.publish_row();
+    // GRAFT makes the link eager both ways for those origins: a tree edge
+    // again.
+    for (const auto& id : due) {
+      st.lazy_pull.erase(id.origin);
+      st.lazy_push.erase(id.origin);
+    }
     for (std::size_t i = 0; i < due.size(); i += wire::max_ids_per_frame) {
       wire::graft g;
       auto end = std::min(due.size(), i + wire::max_ids_per_frame);
@@ -216,9 +222,10 @@ void check_announced(self_ptr self) {
 void on_graft(self_ptr self, wire::graft& g) {
   auto& st = self->state;
   st.deps.metrics->grafts_received.fetch_add(g.items.size());
-  st.push_eager = true;
-  set_pulled_eager(st, true);
-  st.row.broadcast = mode_name(st);
+  for (const auto& id : g.items) {
+    st.lazy_push.erase(id.origin);
+    st.lazy_pull.erase(id.origin);
+  }
   std::vector<update> chunk;
   std::size_t chunk_bytes = 0, answered_bytes = 0;
   auto flush = [&] {
@@ -252,13 +259,13 @@ void on_graft(self_ptr self, wire::graft& g) {
   st.publish_row();
 }
 
-void on_prune(self_ptr self) {
+void on_prune(self_ptr self, wire::prune& p) {
   auto& st = self->state;
-  st.deps.metrics->prunes_received.fetch_add(1);
-  st.push_eager = false;
-  set_pulled_eager(st, false); // it pushes lazily to us too
-  st.row.broadcast = mode_name(st);
-  st.publish_row();
+  st.deps.metrics->prunes_received.fetch_add(p.origins.size());
+  for (const auto& o : p.origins) {
+    bounded_insert(st.lazy_push, o);
+    bounded_insert(st.lazy_pull, o); // it pushes them lazily to us too
+  }
 }
 
 void on_payload(self_ptr self, wire::payload& p) {

@@ -38,7 +38,6 @@ peer_actor::behavior_type idle_peer() {
     [](wire::changes&) {},
     [](wire::ack&) {},
     [](wire::error&) {},
-    [](wire::ihave&) {},
     [](wire::graft&) {},
     [](wire::prune&) {},
     [](wire::payload&) {},

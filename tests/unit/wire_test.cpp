@@ -159,17 +159,22 @@ TEST_CASE("wire: a hello's clock is optional, and an item's size is exact") {
 TEST_CASE("wire: the tree and overlay messages round-trip") {
   wire::message m;
   std::string why;
-  wire::ihave h{{{"a/b", 117625894400131073ull, "c43b"}}, 12};
-  REQUIRE(wire::decode(wire::encode(h), m, why));
-  auto& got = std::get<wire::ihave>(m);
+  std::vector<wire::item_id> ids{{"a/b", 117625894400131073ull, "c43b"}};
+  update v{"x", "1", hlc_from_ms(1000), "ab"};
+  REQUIRE(wire::decode(wire::encode_changes({&v}, 12, &ids), m, why));
+  auto& got = std::get<wire::changes>(m);
   CHECK(got.upto == 12);
   REQUIRE(got.items.size() == 1);
-  CHECK(got.items[0].time == 117625894400131073ull);
-  CHECK(got.items[0].origin == "c43b");
-  REQUIRE(wire::decode(wire::encode(wire::graft{h.items}), m, why));
+  REQUIRE(got.ids.size() == 1);
+  CHECK(got.ids[0].time == 117625894400131073ull);
+  CHECK(got.ids[0].origin == "c43b");
+  CHECK(wire::encoded_id_bytes(ids[0])
+        == wire::encode(wire::graft{ids}).size()
+             - std::string(R"({"type":"graft","items":[]})").size());
+  REQUIRE(wire::decode(wire::encode(wire::graft{ids}), m, why));
   CHECK(std::get<wire::graft>(m).items[0].path == "a/b");
-  REQUIRE(wire::decode(wire::encode(wire::prune{}), m, why));
-  CHECK(std::holds_alternative<wire::prune>(m));
+  REQUIRE(wire::decode(wire::encode(wire::prune{{"ab", "cd"}}), m, why));
+  CHECK(std::get<wire::prune>(m).origins == std::vector<std::string>{"ab", "cd"});
   REQUIRE(wire::decode(wire::encode(wire::shed{}), m, why));
   CHECK(std::holds_alternative<wire::shed>(m));
   update u{"x", R"({"v":1.5})", hlc_from_ms(1000), "ab"};
@@ -208,7 +213,9 @@ TEST_CASE("wire: the hello's overlay fields; older hellos have none") {
 }
 
 TEST_CASE("wire: malformed or oversized overlay messages are refused") {
-  CHECK(!decode_error(R"({"type":"ihave","items":[]})").empty()); // no upto
+  CHECK(!decode_error(R"({"type":"changes","upto":1,"items":[],"ids":[{"path":"a"}]})")
+           .empty());
+  CHECK(!decode_error(R"({"type":"prune","origins":["not hex"]})").empty());
   CHECK(!decode_error(R"({"type":"graft","items":[{"path":"a","hlc":"0","origin":"ab"}]})")
            .empty());
   CHECK(!decode_error(R"({"type":"graft","items":[{"path":"../a","hlc":"5","origin":"ab"}]})")
