@@ -153,10 +153,6 @@ int main(int argc, char** argv) {
                   "ms", "updates sent", "announced", "link bytes", "result");
       for (std::size_t i = 0; i < sc.steps.size() && all_ok; ++i) {
         auto r = run.run(sc.steps[i]);
-        if (std::getenv("P2P_SIM_TREE_STATS"))
-          std::printf("     grafts %llu prunes %llu\n",
-                      static_cast<unsigned long long>(r.grafts),
-                      static_cast<unsigned long long>(r.prunes));
         std::printf("%-4zu %-16s %10.1f %14llu %12llu %12s  %s\n", i,
                     r.name.c_str(), r.ms,
                     static_cast<unsigned long long>(r.updates_sent),

@@ -32,6 +32,14 @@ bool held(const database& db, const wire::item_id& id) {
   return rec && holds_at_least(rec->u.time, rec->u.origin, id);
 }
 
+/// An update that would not change the store: what it holds wins (the
+/// same version, or a later one) by last-write-wins.
+bool held(const database& db, const update& u) {
+  auto rec = db.get(u.path);
+  return rec && !version_wins(u.time, u.origin, u.value, rec->u.time,
+                              rec->u.origin, rec->u.value);
+}
+
 void flush_acks(self_ptr self) {
   auto& st = self->state;
   for (auto upto : st.inbound.ackable())
@@ -63,15 +71,16 @@ void bounded_insert(std::set<std::string>& set, const std::string& origin) {
   set.insert(origin);
 }
 
-/// Applies updates from this link through the router; `then` gets how
-/// many changed the store, on the link they came on.
+/// Applies updates from this link through the router, with the run's
+/// checkpoint (`upto`) unless they answer a graft; `then` gets how many
+/// changed the store, on the link they came on.
 template <class Then>
-void apply(self_ptr self, std::vector<update> items, uint64_t upto,
-           Then then) {
+void apply(self_ptr self, std::vector<update> items,
+           std::optional<uint64_t> upto, Then then) {
   auto& st = self->state;
   auto link = st.link_id;
   write_batch batch{std::move(items), st.row.remote_id,
-                    upto > 0 ? st.remote_epoch : std::string{}, upto};
+                    upto ? st.remote_epoch : std::string{}, upto.value_or(0)};
   self
     ->request(st.deps.router, apply_timeout, remote_atom::value,
               std::move(batch))
@@ -139,7 +148,7 @@ void on_changes(self_ptr self, wire::changes& c) {
   fresh.reserve(c.items.size());
   wire::prune dup_origins;
   for (auto& u : c.items) {
-    if (st.tree && held(*st.deps.db, {u.path, u.time, u.origin})) {
+    if (st.tree && held(*st.deps.db, u)) {
       if (!st.lazy_pull.count(u.origin)
           && std::find(dup_origins.origins.begin(), dup_origins.origins.end(),
                        u.origin)
@@ -187,19 +196,26 @@ void on_changes(self_ptr self, wire::changes& c) {
 void check_announced(self_ptr self) {
   auto& st = self->state;
   auto& db = *st.deps.db;
-  if (st.inbound.missing() > 0)
-    st.inbound.recheck([&db](const wire::item_id& id) { return held(db, id); });
-  flush_acks(self);
   auto now = std::chrono::steady_clock::now();
+  if (st.inbound.missing() > 0) {
+    auto lag = st.inbound.recheck(
+      [&db](const wire::item_id& id) { return held(db, id); }, now);
+    if (lag && st.deps.claims)
+      st.deps.claims->note_lag(*lag); // how far payloads trail their ids
+  }
+  flush_acks(self);
   if (st.inbound.overdue(now))
     return close_link(self, "it announced updates it did not send when "
                             "asked (graft unanswered)");
   inbound_runs::claim_fn claim;
-  if (st.deps.claims)
+  std::optional<std::chrono::milliseconds> retry;
+  if (st.deps.claims) {
     claim = [&](const wire::item_id& id) {
       return st.deps.claims->claim(id, now);
     };
-  auto due = st.inbound.due(now, claim);
+    retry = st.deps.claims->delay();
+  }
+  auto due = st.inbound.due(now, claim, retry);
   if (!due.empty()) {
     st.deps.metrics->grafts_sent.fetch_add(due.size());
     // GRAFT makes the link eager both ways for those origins: a tree edge
@@ -272,7 +288,7 @@ void on_payload(self_ptr self, wire::payload& p) {
   auto& st = self->state;
   st.row.updates_received += p.items.size();
   st.deps.metrics->updates_received.fetch_add(p.items.size());
-  apply(self, std::move(p.items), 0,
+  apply(self, std::move(p.items), std::nullopt,
         [self](uint64_t) { check_announced(self); });
 }
 

@@ -62,3 +62,26 @@ TEST_CASE("a node with a token links only with the cluster secret") {
   alone.options.token = "t"; // no peers: starts, and refuses /p2p
   CHECK(load_files(alone).empty());
 }
+
+TEST_CASE("overlay and broadcast flags") {
+  auto cmd = parse_node_args({});
+  CHECK(cmd.options.min_links == 3);
+  CHECK(cmd.options.max_links == 8);
+  CHECK(cmd.options.broadcast_tree);
+  CHECK(cmd.options.advertise.empty());
+  cmd = parse_node_args({"--advertise", "HTTP://Node-A:3000/", "--min-links", "0",
+                         "--max-links", "20", "--broadcast", "flood"});
+  REQUIRE(cmd.what == launch_command::run);
+  CHECK(cmd.options.advertise == "http://node-a:3000");
+  CHECK(cmd.options.min_links == 0);
+  CHECK(cmd.options.max_links == 20);
+  CHECK_FALSE(cmd.options.broadcast_tree);
+  CHECK(parse_node_args({"--advertise", "node-a:3000"}).what
+        == launch_command::error);
+  CHECK(parse_node_args({"--broadcast", "gossip"}).what == launch_command::error);
+  CHECK(parse_node_args({"--max-links", "0"}).what == launch_command::error);
+  CHECK(parse_node_args({"--min-links", "-1"}).what == launch_command::error);
+  cmd = parse_node_args({"--min-links", "9", "--max-links", "4"});
+  REQUIRE(cmd.what == launch_command::run);
+  CHECK_FALSE(load_files(cmd).empty()); // min above max: refused at start
+}

@@ -191,7 +191,7 @@ TEST_CASE("wire: the tree and overlay messages round-trip") {
   CHECK(got_p.addresses[1].id.empty());
 }
 
-TEST_CASE("wire: the hello's overlay fields; older hellos have none") {
+TEST_CASE("wire: the hello's overlay fields, which older hellos lack") {
   wire::message m;
   std::string why;
   wire::hello h{1, "abcd", "ef01"};
