@@ -168,17 +168,26 @@ overlay_actor::behavior_type overlay_impl(self_ptr self, peer_deps deps,
       st.deps.metrics->overlay_joins.fetch_add(1);
       st.view->link_up(link, hello.id, hello.advertise, inbound,
                        hello.speaks_peers);
-      st.links[link] = overlay_state::link{std::move(peer), hello.id, {}};
+      st.links[link] = overlay_state::link{std::move(peer), hello.id,
+                                           hello.advertise, {}};
       // A newcomer learns whom else it could link to.
       if (st.config.learn && hello.speaks_peers)
         send_sample(self, link, false);
       maintain(self);
     },
-    [self](link_down_atom, uint64_t link, std::string&) {
+    [self](link_down_atom, uint64_t link, std::string& reason) {
       auto& st = self->state;
-      if (st.links.erase(link) == 0)
+      auto i = st.links.find(link);
+      if (i == st.links.end())
         return; // shed by us: gone already
-      st.view->link_down(link, clock_type::now());
+      auto url = i->second.url;
+      st.links.erase(i);
+      auto now = clock_type::now();
+      st.view->link_down(link, now);
+      // A node that shed us counts as a failed dial: its address backs off
+      // further each time, and is forgotten if it keeps doing so.
+      if (!url.empty() && reason.find("shed:") != std::string::npos)
+        st.view->dial_ended(url, false, {}, false, now);
       maintain(self);
     },
     [self](wire::peers& m, uint64_t link) {

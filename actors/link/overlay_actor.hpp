@@ -39,6 +39,7 @@ struct overlay_state {
   struct link {
     peer_actor peer;
     std::string remote_id;
+    std::string url; // as the other node advertised it (may be empty)
     std::chrono::steady_clock::time_point replied_at{};
   };
 

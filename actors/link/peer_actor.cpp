@@ -171,8 +171,10 @@ void link_lost(self_ptr self, const std::string& reason) {
     st.deps.metrics->links_down.fetch_add(1);
     if (std::chrono::steady_clock::now() - st.up_since >= stable_link)
       st.backoff = std::chrono::milliseconds(0);
-    if (st.deps.overlay)
-      self->send(st.deps.overlay, link_down_atom::value, st.link_id, reason);
+    if (st.deps.overlay) // what the other side said first says more
+      self->send(st.deps.overlay, link_down_atom::value, st.link_id,
+                 st.peer_error.empty() ? reason
+                                       : st.peer_error + " (" + reason + ")");
   }
   st.up = false;
   st.replication.stop();
