@@ -72,7 +72,7 @@ TEST_CASE("overlay and broadcast flags") {
   cmd = parse_node_args({"--advertise", "HTTP://Node-A:3000/", "--min-links", "0",
                          "--max-links", "20", "--broadcast", "flood"});
   REQUIRE(cmd.what == launch_command::run);
-  CHECK(cmd.options.advertise == "http://node-a:3000");
+  CHECK(cmd.options.advertise == "http://Node-A:3000"); // canonical: scheme, no path
   CHECK(cmd.options.min_links == 0);
   CHECK(cmd.options.max_links == 20);
   CHECK_FALSE(cmd.options.broadcast_tree);

@@ -1,0 +1,121 @@
+// The peer actor's catch-up and streaming: answering the other node's
+// sync (from a checkpoint, or by sketch), and pumping our change log out
+// as far as the replication window allows.
+#include "actors/link/peer_catch_up.hpp"
+
+#include "actors/link/peer_broadcast.hpp"
+#include "actors/metrics.hpp"
+#include "protocol/sketch.hpp"
+#include "storage/database.hpp"
+
+#include <caf/all.hpp>
+
+#include <cstdio>
+
+namespace p2p::catch_up {
+
+namespace {
+
+/// The database's change log as replication_window reads it.
+class database_log : public change_log {
+public:
+  explicit database_log(const database& db) : db_(db) {
+  }
+  std::vector<log_record> read_after(uint64_t seq, std::size_t limit,
+                                     std::size_t max_bytes) const override {
+    auto stored = db_.changes_since(seq, limit, max_bytes);
+    std::vector<log_record> out;
+    out.reserve(stored.size());
+    for (auto& rec : stored)
+      out.push_back({std::move(rec.u), rec.seq, std::move(rec.from)});
+    return out;
+  }
+
+private:
+  const database& db_;
+};
+
+/// The other node sent a sketch of what it holds: subtract it from ours
+/// and queue just the records it lacks, then stream the log from the
+/// position our sketch reflects. If the difference is too large to decode,
+/// stream the whole log instead.
+void reconcile(self_ptr self, const std::string& text) {
+  auto& st = self->state;
+  auto theirs = sketch::from_text(text);
+  if (!theirs)
+    return;
+  auto [mine, position] = st.deps.db->summarize(theirs->cells());
+  mine.subtract(*theirs);
+  std::vector<uint64_t> they_lack, we_lack;
+  if (!mine.decode(they_lack, we_lack)) {
+    st.deps.metrics->sketch_fallbacks.fetch_add(1);
+    // Everything, what came from the other node included: it holds data
+    // but may lack its own earlier writes (a wiped db that wrote again).
+    st.replication.start(0, st.row.remote_id, st.deps.db->last_seq());
+    return;
+  }
+  st.deps.metrics->sketch_syncs.fetch_add(1);
+  st.replication.catch_up_from(st.deps.db->find_elements(they_lack), position);
+}
+
+} // namespace
+
+/// One line on stderr, whole (the node has no other log).
+void log_line(const peer_state& st, const std::string& what) {
+  auto line = "p2p-node: link " + (st.row.remote_id.empty() ? st.url
+                                                              : st.row.remote_id)
+              + ": " + what + "\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+/// Sends what the window allows of the sketch's backlog and our log.
+void pump(self_ptr self) {
+  auto& st = self->state;
+  auto out = st.replication.pump(database_log(*st.deps.db));
+  for (const auto& what : out.skipped) {
+    st.deps.metrics->updates_skipped_oversize.fetch_add(1);
+    log_line(st, "skipped a record too large for any frame: " + what);
+  }
+  for (auto& run : out.runs)
+    broadcast::send_run(self, std::move(run));
+  st.publish_row();
+}
+
+/// Our sync asking from `since`; with none (0), a sketch of what we hold
+/// when we hold anything, so that we are sent only what we lack.
+wire::sync sync_request(const peer_state& st, uint64_t since) {
+  wire::sync request{since, {}};
+  if (since == 0 && st.deps.db->last_seq() > 0)
+    request.sketch = st.deps.db->summarize(sketch::default_cells)
+                       .first.to_text();
+  return request;
+}
+
+void on_sync(self_ptr self, const wire::sync& s) {
+  auto& st = self->state;
+  auto last = st.deps.db->last_seq();
+  // A checkpoint past our log: this db is older than the one the other
+  // node synced with (a copy put back; it kept its epoch). The numbers
+  // mean nothing now, so it gets our whole log, and we ask it afresh
+  // for what we lack, our own writes made after the copy included.
+  bool past_our_log = s.since > last;
+  // A node that says it holds nothing gets our whole log as it is now,
+  // its own earlier writes included; after that, no echoes.
+  bool holds_nothing = (s.since == 0 && s.sketch.empty()) || past_our_log;
+  st.replication.start(past_our_log ? 0 : s.since, st.row.remote_id,
+                       holds_nothing ? last : 0);
+  if (s.since == 0 && !s.sketch.empty())
+    reconcile(self, s.sketch);
+  if (past_our_log && !st.asked_afresh) {
+    st.asked_afresh = true; // once per link: a liar may repeat it
+    log_line(st, "its checkpoint " + std::to_string(s.since)
+                   + " is past our log (" + std::to_string(last)
+                   + "): this db was restored from a copy? Syncing "
+                     "everything both ways");
+    self->send(st.deps.bridge, send_atom::value, st.link_id,
+               sync_request(st, 0));
+  }
+  pump(self);
+}
+
+} // namespace p2p::catch_up

@@ -1,0 +1,25 @@
+#pragma once
+// The peer actor's catch-up and streaming of our change log (see
+// peer_actor.hpp). Internal to the peer actor's files.
+#include "actors/link/peer_actor.hpp"
+
+#include <string>
+
+namespace p2p::catch_up {
+
+using self_ptr = peer_actor::stateful_pointer<peer_state>;
+
+/// The other node's sync: stream our log from its checkpoint, or only
+/// what its sketch says it lacks, or (a checkpoint past our log) all.
+void on_sync(self_ptr self, const wire::sync& s);
+
+/// Sends what the window allows of the sketch's backlog and our log.
+void pump(self_ptr self);
+
+/// Our sync asking from `since`; with none (0), a sketch of what we hold.
+wire::sync sync_request(const peer_state& st, uint64_t since);
+
+/// One line on stderr about this link, whole.
+void log_line(const peer_state& st, const std::string& what);
+
+} // namespace p2p::catch_up
