@@ -94,7 +94,7 @@ std::string render_metrics(const node_metrics& m, const database& db,
       "update ids sent on lazy links instead of payloads (tree broadcast)",
       m.announcements_sent.load());
   add(out, "p2p_announcement_bytes_sent_total", "counter",
-      "bytes of the ihave frames carrying them",
+      "bytes of those ids in their frames",
       m.announcement_bytes_sent.load());
   add(out, "p2p_announcements_received_total", "counter",
       "update ids received on lazy links", m.announcements_received.load());

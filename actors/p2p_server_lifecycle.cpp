@@ -30,6 +30,10 @@ std::string advertised_url(const server_options& o) {
   if (!parsed.url)
     throw p2p_error("bad advertised URL '" + o.advertise + "': "
                     + parsed.error);
+  if (parsed.url->text().size() > wire::max_url_bytes)
+    throw p2p_error("advertised URL longer than "
+                    + std::to_string(wire::max_url_bytes)
+                    + " bytes: peers would refuse our hello");
   return parsed.url->text();
 }
 
@@ -41,7 +45,9 @@ std::string default_advertise(const server_options& o, uint16_t port) {
     return {};
   auto parsed = parse_peer_url((o.tls_cert.empty() ? "http://" : "https://")
                                + host_port(o.host, port));
-  return parsed.url ? parsed.url->text() : std::string{};
+  if (!parsed.url || parsed.url->text().size() > wire::max_url_bytes)
+    return {}; // peers would refuse a hello with it
+  return parsed.url->text();
 }
 
 } // namespace
@@ -138,7 +144,7 @@ void P2PServer::start() {
   peers.node_id = d.id;
   peers.epoch = db->epoch();
   peers.tree = d.options.broadcast_tree;
-  peers.claims = std::make_shared<graft_claims>(graft_claims::base_delay);
+  peers.claims = std::make_shared<graft_claims>();
   peers.min_links = d.options.peer_exchange ? d.options.min_links : 0;
   // The port is known only now (it may have been 0).
   peers.advertise = advertise.empty() ? default_advertise(d.options, d.port)
@@ -152,6 +158,7 @@ void P2PServer::start() {
     config.limits.min_links = d.options.min_links;
     config.limits.max_links = d.options.max_links;
     config.learn = !d.options.secret.empty();
+    config.seeds = peer_urls;
     d.overlay = sys.spawn(overlay_impl, peers, config);
     peers.overlay = d.overlay;
     // Before the first link can open (the I/O threads start below).

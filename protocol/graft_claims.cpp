@@ -20,10 +20,12 @@ uint64_t graft_claims::key(const wire::item_id& id) {
   return h ^ (id.time * 0xff51afd7ed558ccdull);
 }
 
-bool graft_claims::claim(const wire::item_id& id, time_point now) {
+bool graft_claims::claim(const wire::item_id& id, time_point now,
+                         std::chrono::milliseconds waited) {
   std::lock_guard<std::mutex> guard(mtx_);
   auto pushed = last_push_.find(id.origin);
-  if (pushed != last_push_.end() && now - pushed->second < current_delay())
+  if (waited < max_wait && pushed != last_push_.end()
+      && now - pushed->second < quiet)
     return false;
   auto& until = until_[key(id)];
   if (until > now)
@@ -58,21 +60,6 @@ void graft_claims::arrived(const std::string& origin, time_point now) {
   if (last_push_.size() >= 4096 && !last_push_.count(origin))
     last_push_.clear();
   last_push_[origin] = now;
-}
-
-void graft_claims::note_lag(std::chrono::milliseconds lag) {
-  std::lock_guard<std::mutex> guard(mtx_);
-  average_lag_ms_ += (static_cast<double>(lag.count()) - average_lag_ms_) / 8;
-}
-
-std::chrono::milliseconds graft_claims::delay() const {
-  std::lock_guard<std::mutex> guard(mtx_);
-  return current_delay();
-}
-
-std::chrono::milliseconds graft_claims::current_delay() const {
-  auto ms = std::chrono::milliseconds(static_cast<int64_t>(3 * average_lag_ms_));
-  return std::clamp(ms, base_delay, max_delay);
 }
 
 std::size_t graft_claims::size() const {

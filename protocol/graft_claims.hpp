@@ -1,17 +1,16 @@
 #pragma once
-// Which announced updates some link of this node is grafting now, shared by
-// the node's peer actors (thread-safe). An update announced by several lazy
-// links is grafted from one of them at a time (Plumtree grafts the first
-// announcer, then the next after a while): grafting all at once would make
-// every one of those links eager, and the duplicate payloads would prune
-// them again, over and over.
-//
-// It also keeps the node's graft delay. Links are reliable and ordered: a
-// payload is late only when its eager path broke, or when that path is
-// merely slower than the announcements (a deep tree under load). Grafting
-// the merely slow makes cycles that duplicates prune again, so the delay
-// follows how late payloads come without a graft (an average, as TCP's
-// retransmission timer follows round trips), within [base, cap].
+// When a link of this node may graft an announced update, shared by the
+// node's peer actors (thread-safe).
+// - One link at a time: an update announced by several lazy links is
+//   grafted from one of them, the next only after `hold` (Plumtree grafts
+//   the first announcer, then the next after a while); grafting from all at
+//   once would make every one of those links eager, and the duplicate
+//   payloads would prune them again, over and over.
+// - Not while the eager path is merely slow: links are reliable and
+//   ordered, so while a push link still delivers updates of the update's
+//   origin, the missing one is on its way behind them (a deep tree under
+//   load); grafting it would only make a cycle. A path that went quiet for
+//   `quiet` has broken; and after max_wait the update is grafted anyway.
 #include "protocol/wire.hpp"
 
 #include <chrono>
@@ -26,35 +25,27 @@ class graft_claims {
 public:
   using time_point = std::chrono::steady_clock::time_point;
 
-  /// `hold`: how long a claim stands before another link may graft the
-  /// same update; `max_entries`: past it, claims that stand no longer are
-  /// dropped (and, if all stand, the oldest half).
-  explicit graft_claims(std::chrono::milliseconds hold,
+  static constexpr std::chrono::milliseconds default_hold{1000};
+  static constexpr std::chrono::milliseconds quiet{500};
+  static constexpr std::chrono::milliseconds max_wait{3000};
+
+  /// `max_entries`: past it, claims that stand no longer are dropped (and,
+  /// if all stand, the oldest half).
+  explicit graft_claims(std::chrono::milliseconds hold = default_hold,
                         std::size_t max_entries = 1 << 16);
 
-  /// True when `id` should be grafted now: not claimed by another link,
-  /// and nothing from its origin came by a push link for a delay() (a path
-  /// that still delivers that origin's updates is slow, not broken: its
-  /// updates arrive in order, so this one is on its way). It is then
-  /// claimed until now + hold.
-  bool claim(const wire::item_id& id, time_point now);
+  /// True when `id`, missing for `waited`, should be grafted now (see
+  /// above); it is then claimed until now + hold.
+  bool claim(const wire::item_id& id, time_point now,
+             std::chrono::milliseconds waited);
 
   /// Updates of `origin` arrived by a push (eager) link.
   void arrived(const std::string& origin, time_point now);
 
   std::size_t size() const;
 
-  /// An announced update arrived `lag` after its announcement, ungrafted.
-  void note_lag(std::chrono::milliseconds lag);
-  /// How long to wait for a payload before grafting: 3 x the average lag.
-  std::chrono::milliseconds delay() const;
-
-  static constexpr std::chrono::milliseconds base_delay{200};
-  static constexpr std::chrono::milliseconds max_delay{5000};
-
 private:
   static uint64_t key(const wire::item_id& id);
-  std::chrono::milliseconds current_delay() const; // mtx_ held
   void trim(time_point now);
 
   std::chrono::milliseconds hold_;
@@ -62,7 +53,6 @@ private:
   mutable std::mutex mtx_;
   std::unordered_map<uint64_t, time_point> until_;
   std::unordered_map<std::string, time_point> last_push_; // by origin
-  double average_lag_ms_ = 0;
 };
 
 } // namespace p2p

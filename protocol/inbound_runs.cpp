@@ -14,13 +14,13 @@ bool holds_at_least(hlc_time held_time, const std::string& held_origin,
 inbound_runs::inbound_runs(inbound_limits limits) : limits_(limits) {
 }
 
-bool inbound_runs::expect_applied(
-  uint64_t upto, uint64_t& token, std::vector<wire::item_id> missing,
-  time_point now, std::optional<std::chrono::milliseconds> delay) {
-  if (!announced(upto, std::move(missing), now, delay))
-    return false;
-  token = runs_.back().token = next_token_++;
-  return true;
+inbound_runs::admission
+inbound_runs::expect_applied(uint64_t upto, std::vector<wire::item_id> missing,
+                             time_point now) {
+  auto a = announced(upto, std::move(missing), now);
+  if (a.ok)
+    a.token = runs_.back().token = next_token_++;
+  return a;
 }
 
 void inbound_runs::applied(uint64_t token) {
@@ -29,52 +29,54 @@ void inbound_runs::applied(uint64_t token) {
       r.token = 0;
 }
 
-bool inbound_runs::announced(uint64_t upto,
-                             std::vector<wire::item_id> missing,
-                             time_point now,
-                             std::optional<std::chrono::milliseconds> delay) {
-  if (runs_.size() >= limits_.max_runs)
-    return false;
+inbound_runs::admission
+inbound_runs::announced(uint64_t upto, std::vector<wire::item_id> missing,
+                        time_point now) {
+  admission a;
+  auto waiting = this->missing();
+  if (runs_.size() >= limits_.max_runs
+      || waiting + missing.size() > limits_.max_missing)
+    return a;
+  a.ok = true;
+  a.checkpoint_later = waiting > 0 || !missing.empty();
   run r;
   r.upto = upto;
+  r.checkpoint_later = a.checkpoint_later;
   r.missing.reserve(missing.size());
   for (auto& id : missing)
-    r.missing.push_back(
-      {std::move(id), now, now + delay.value_or(limits_.graft_after), {}});
+    r.missing.push_back({std::move(id), now, now + limits_.graft_after, {}});
   runs_.push_back(std::move(r));
-  return true;
+  return a;
 }
 
-std::optional<std::chrono::milliseconds>
-inbound_runs::recheck(const held_fn& held, time_point now) {
-  std::optional<std::chrono::milliseconds> lag;
+void inbound_runs::recheck(const held_fn& held) {
   for (auto& r : runs_)
-    r.missing.erase(
-      std::remove_if(r.missing.begin(), r.missing.end(),
-                     [&](const missing_id& m) {
-                       if (!held(m.id))
-                         return false;
-                       if (!m.grafted_at && now > m.announced_at) {
-                         auto waited = std::chrono::duration_cast<
-                           std::chrono::milliseconds>(now - m.announced_at);
-                         lag = std::max(lag.value_or(waited), waited);
-                       }
-                       return true;
-                     }),
-      r.missing.end());
-  return lag;
+    r.missing.erase(std::remove_if(r.missing.begin(), r.missing.end(),
+                                   [&](const missing_id& m) {
+                                     return held(m.id);
+                                   }),
+                    r.missing.end());
 }
 
-std::vector<wire::item_id>
-inbound_runs::due(time_point now, const claim_fn& claim,
-                  std::optional<std::chrono::milliseconds> retry) {
+void inbound_runs::give_up(const std::vector<std::string>& paths) {
+  if (paths.empty())
+    return;
+  recheck([&](const wire::item_id& id) {
+    return std::find(paths.begin(), paths.end(), id.path) != paths.end();
+  });
+}
+
+std::vector<wire::item_id> inbound_runs::due(time_point now,
+                                             const claim_fn& claim) {
   std::vector<wire::item_id> out;
   for (auto& r : runs_)
     for (auto& m : r.missing) {
       if (m.grafted_at || m.graft_at > now)
         continue;
-      if (claim && !claim(m.id)) {
-        m.graft_at = now + retry.value_or(limits_.graft_after);
+      auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+        now - m.announced_at);
+      if (claim && !claim(m.id, waited)) {
+        m.graft_at = now + limits_.graft_after;
         continue;
       }
       m.grafted_at = now;
@@ -103,11 +105,11 @@ std::optional<inbound_runs::time_point> inbound_runs::next_deadline() const {
   return next;
 }
 
-std::vector<uint64_t> inbound_runs::ackable() {
-  std::vector<uint64_t> out;
+std::vector<inbound_runs::ready_run> inbound_runs::ackable() {
+  std::vector<ready_run> out;
   while (!runs_.empty() && runs_.front().token == 0
          && runs_.front().missing.empty()) {
-    out.push_back(runs_.front().upto);
+    out.push_back({runs_.front().upto, runs_.front().checkpoint_later});
     runs_.pop_front();
   }
   return out;

@@ -5,10 +5,12 @@
 // them.
 //
 // Why acks wait: an ack moves the sender's view of our checkpoint, which
-// catch-up trusts after a restart. A `changes` run is acknowledged once
+// catch-up trusts after a reconnect. A `changes` run is acknowledged once
 // applied and everything it announced by id only is held here
-// (by any link, or grafted), so a checkpoint never passes an update this
-// node does not hold. The sender keeps at most a few runs unacknowledged,
+// (by any link, or grafted). Its checkpoint is then written with its
+// items, or, while any announced id is missing, only once it is ackable
+// (checkpoint_later): a checkpoint never passes an update this node does
+// not hold, so a reconnect asks for it again. The sender keeps at most a few runs unacknowledged,
 // so a lazy run waiting for its payload holds back that link only.
 #include "protocol/wire.hpp"
 
@@ -23,16 +25,17 @@ namespace p2p {
 
 struct inbound_limits {
   // An announced update not held this long after its announcement is
-  // grafted (Plumtree's first timeout). Links are reliable and ordered, so
-  // a payload is late only when its eager path broke; a short timeout
-  // grafts payloads merely queued behind a busy eager path, and each such
-  // graft makes a cycle that a duplicate then prunes again.
-  std::chrono::milliseconds graft_after{500};
+  // grafted (Plumtree's first timeout; graft_claims may hold it back while
+  // the origin's eager path still delivers).
+  std::chrono::milliseconds graft_after{200};
   // A grafted update still not held this long after the graft: the other
   // node announced what it will not deliver. The link is broken.
   std::chrono::milliseconds answer_within{10000};
-  // Runs awaiting their ack; a peer sending more ignores flow control.
-  std::size_t max_runs = 64;
+  // Runs awaiting their ack (the sender keeps 4 in flight; a second sync
+  // may add 4 more): a peer sending more ignores flow control.
+  std::size_t max_runs = 12;
+  // Announced ids missing at once on one link (a window of runs).
+  std::size_t max_missing = 4096;
 };
 
 class inbound_runs {
@@ -44,32 +47,39 @@ public:
 
   /// A `changes` run arrived; its ack waits for applied(token) and for
   /// `missing` (the ids it announced that are not held here) to be held;
-  /// those are grafted if still missing after `delay` (default:
-  /// graft_after). False when too many runs are waiting already.
-  bool expect_applied(uint64_t upto, uint64_t& token,
-                      std::vector<wire::item_id> missing = {},
-                      time_point now = {},
-                      std::optional<std::chrono::milliseconds> delay = {});
+  /// those are grafted if still missing after graft_after. `ok` false when
+  /// too many runs or ids are waiting already. `checkpoint_later`: ids of
+  /// this run or an earlier one are missing, so its items must be applied
+  /// without the checkpoint, which is written when it is ackable.
+  struct admission {
+    bool ok = false;
+    uint64_t token = 0;
+    bool checkpoint_later = false;
+  };
+  admission expect_applied(uint64_t upto,
+                           std::vector<wire::item_id> missing = {},
+                           time_point now = {});
   void applied(uint64_t token);
 
   /// A run of ids only (nothing to apply): the same.
-  bool announced(uint64_t upto, std::vector<wire::item_id> missing,
-                 time_point now,
-                 std::optional<std::chrono::milliseconds> delay = {});
+  admission announced(uint64_t upto, std::vector<wire::item_id> missing,
+                      time_point now);
 
-  /// Drops the ids now held (after anything was applied here). Returns the
-  /// longest wait, from announcement to held, of those that came without
-  /// a graft from this link: how far the eager path lags the announcements.
-  std::optional<std::chrono::milliseconds> recheck(const held_fn& held,
-                                                    time_point now = {});
+  /// Drops the ids now held (after anything was applied here).
+  void recheck(const held_fn& held);
+
+  /// Drops the ids of these paths: the other node answered a graft with a
+  /// version this node refused (stamped too far ahead), which flooding
+  /// would have acknowledged past as well.
+  void give_up(const std::vector<std::string>& paths);
 
   /// Ids to graft now: missing past graft_after, not grafted yet, and
-  /// claimed by `claim` (false: another link of this node grafts it; this
-  /// one looks again graft_after later). They count as grafted from `now`.
-  using claim_fn = std::function<bool(const wire::item_id&)>;
-  std::vector<wire::item_id>
-  due(time_point now, const claim_fn& claim = {},
-      std::optional<std::chrono::milliseconds> retry = {});
+  /// claimed by `claim` (given the id and how long it has waited; false:
+  /// not now, look again graft_after later). They count as grafted from
+  /// `now`.
+  using claim_fn =
+    std::function<bool(const wire::item_id&, std::chrono::milliseconds)>;
+  std::vector<wire::item_id> due(time_point now, const claim_fn& claim = {});
 
   /// True when a grafted id is still missing answer_within after the graft.
   bool overdue(time_point now) const;
@@ -78,9 +88,12 @@ public:
   /// missing).
   std::optional<time_point> next_deadline() const;
 
-  /// Pops the runs at the front that may be acknowledged; their `upto`s,
-  /// in order.
-  std::vector<uint64_t> ackable();
+  /// Pops the runs at the front that may be acknowledged, in order.
+  struct ready_run {
+    uint64_t upto = 0;
+    bool checkpoint_later = false;
+  };
+  std::vector<ready_run> ackable();
 
   std::size_t runs_waiting() const { return runs_.size(); }
   std::size_t missing() const;
@@ -99,6 +112,7 @@ private:
     uint64_t upto = 0;
     uint64_t token = 0;    // changes: waits for applied(token); 0: none
     std::vector<missing_id> missing; // announced: waits until empty
+    bool checkpoint_later = false;
   };
 
   inbound_limits limits_;

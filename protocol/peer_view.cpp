@@ -146,10 +146,27 @@ std::size_t peer_view::learn(const std::vector<peer_address>& addrs,
         e->id = addr.id;
       continue;
     }
-    if (insert_passive({std::move(url), addr.id, 0, false, now}))
+    // Dropped after failing: taught again, it keeps its failures and its
+    // backoff, so a liar repeating an address cannot reset them.
+    known_address entry{std::move(url), addr.id, 0, false, now};
+    auto old = std::find_if(dropped_.begin(), dropped_.end(),
+                            [&](const auto& d) { return d.url == entry.url; });
+    if (old != dropped_.end()) {
+      entry.failures = old->failures;
+      entry.next_dial = old->next_dial;
+      dropped_.erase(old);
+    }
+    if (insert_passive(std::move(entry)))
       ++added;
   }
   return added;
+}
+
+void peer_view::set_seeds(const std::vector<std::string>& urls) {
+  seeds_.clear();
+  for (const auto& u : urls)
+    if (auto c = canonical_url(u); !c.empty())
+      seeds_.push_back(std::move(c));
 }
 
 std::size_t peer_view::dialing() const {
@@ -168,7 +185,8 @@ std::vector<std::string> peer_view::to_dial(time_point now) {
   for (std::size_t i = 0; i < passive_.size(); ++i) {
     const auto& e = passive_[i];
     if (!e.dialing && e.next_dial <= now && !is_self(e.url, e.id)
-        && !is_active(e.url, e.id))
+        && !is_active(e.url, e.id)
+        && std::find(seeds_.begin(), seeds_.end(), e.url) == seeds_.end())
       ready.push_back(i);
   }
   std::shuffle(ready.begin(), ready.end(), rng_);
@@ -202,11 +220,13 @@ void peer_view::dial_ended(const std::string& url, bool ok,
       it->id = remote_id;
     return;
   }
-  if (++it->failures >= limits_.max_failures) {
+  it->next_dial = now + backoff(++it->failures);
+  if (it->failures >= limits_.max_failures) {
+    if (dropped_.size() >= max_dropped)
+      dropped_.erase(dropped_.begin());
+    dropped_.push_back(std::move(*it));
     passive_.erase(it);
-    return;
   }
-  it->next_dial = now + backoff(it->failures);
 }
 
 std::optional<uint64_t> peer_view::to_shed() const {

@@ -71,6 +71,8 @@ public:
   /// URLs found by dials to be this node's (a node may be reachable by
   /// several names), beside own_url; past this the oldest is forgotten.
   static constexpr std::size_t max_self_urls = 16;
+  // Addresses dropped after failing, remembered (oldest forgotten first).
+  static constexpr std::size_t max_dropped = 256;
   /// load_text ignores a text longer than this.
   static constexpr std::size_t max_text_bytes = 1 << 20;
 
@@ -105,6 +107,10 @@ public:
   /// not being dialled, one that has failed if any. Returns how many
   /// addresses were new.
   std::size_t learn(const std::vector<peer_address>& addrs, time_point now);
+
+  /// Addresses dialled by other code (seeds, re-dialled by their own
+  /// actors): known, shared in samples, never dialled from here.
+  void set_seeds(const std::vector<std::string>& urls);
 
   // --- the overlay's own dials ---
 
@@ -185,6 +191,8 @@ private:
   std::vector<std::string> self_urls_; // found by dials; oldest first
   std::vector<active_link> active_;
   std::vector<known_address> passive_; // small: linear scans
+  std::vector<known_address> dropped_; // failures and backoff kept
+  std::vector<std::string> seeds_;     // canonical
   uint64_t next_order_ = 0;
   std::mt19937_64 rng_;
 };

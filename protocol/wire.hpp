@@ -101,6 +101,7 @@ struct payload {
   std::vector<update> items;
   uint64_t refused = 0; // decoding only, as in `changes`
   std::string refusal;
+  std::vector<std::string> refused_paths; // decoding only: those items' paths
 };
 
 /// A node another node can dial; `id` is a hint (empty: unknown).

@@ -167,10 +167,13 @@ bool decode_overlay(const std::string& type, const json::object& obj,
       std::string too_far;
       if (!decode_update(v, u, why, now_ms, too_far))
         return true;
-      if (too_far.empty())
+      if (too_far.empty()) {
         m.items.push_back(std::move(u));
-      else if (m.refused++ == 0)
+        continue;
+      }
+      if (m.refused++ == 0)
         m.refusal = u.path + ": " + too_far;
+      m.refused_paths.push_back(std::move(u.path));
     }
     ok = true;
     out = std::move(m);

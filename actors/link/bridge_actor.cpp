@@ -235,7 +235,9 @@ bridge_actor::behavior_type bridge_impl(self_ptr self, peer_deps peers,
       wire::hello hello{wire::protocol_version, st.node_id, st.peers.epoch,
                         nonce, system_wall_ms()};
       hello.advertise = st.peers.advertise;
-      hello.speaks_peers = true;
+      // Only a node that learns addresses (a secret) and dials them may
+      // be shed: any other would have nowhere else to go.
+      hello.speaks_peers = !st.secret.empty() && st.peers.min_links > 0;
       hello.speaks_tree = st.peers.tree;
       send_frame(self, id, wire::encode(hello));
     },

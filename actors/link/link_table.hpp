@@ -26,8 +26,8 @@ struct link_row {
   // The other node's advertised URL (empty: it said none).
   std::string advertise;
   // How updates go out on this link: "flood" (every payload: the other
-  // node does not speak tree broadcast, or we do not use it), "eager"
-  // (payloads, a tree edge) or "lazy" (ids only).
+  // node does not speak tree broadcast, or we do not use it) or "tree"
+  // (payloads of the origins it is eager for, ids of the others).
   std::string broadcast;
   // Seeds (--peer) are re-dialled for good; overlay dials are not.
   bool seed = false;

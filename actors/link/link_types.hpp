@@ -60,7 +60,8 @@ typename Inspector::result_type inspect(Inspector& f, prune& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, payload& x) {
-  return f(caf::meta::type_name("payload"), x.items, x.refused, x.refusal);
+  return f(caf::meta::type_name("payload"), x.items, x.refused, x.refusal,
+           x.refused_paths);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, address& x) {

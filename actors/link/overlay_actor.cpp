@@ -84,18 +84,20 @@ void dial_more(self_ptr self) {
   auto& st = self->state;
   for (auto& url : st.view->to_dial(clock_type::now())) {
     st.deps.metrics->overlay_dials.fetch_add(1);
-    auto peer = self->spawn<caf::linked>(passive_peer_impl, st.deps,
-                                         std::move(url));
-    st.dials.insert(peer.address());
+    auto peer = self->spawn<caf::linked>(passive_peer_impl, st.deps, url);
+    st.dials.emplace(peer.address(), std::move(url));
   }
 }
 
 /// Without a cluster secret nothing is learned, so a node it shed would
-/// have nowhere else to go: it neither sheds nor dials then.
-void maintain(self_ptr self) {
+/// have nowhere else to go: it neither sheds nor dials then. Dials start
+/// only on the tick, at most max_dialing per tick: however fast a peer
+/// teaches addresses (or dials fail), the node dials at a bounded rate.
+void maintain(self_ptr self, bool tick = false) {
   if (self->state.config.learn) {
     shed_surplus(self);
-    dial_more(self);
+    if (tick)
+      dial_more(self);
   }
   publish(self->state);
 }
@@ -117,7 +119,7 @@ void persist(overlay_state& st) {
 void on_tick(self_ptr self) {
   auto& st = self->state;
   auto now = clock_type::now();
-  maintain(self);
+  maintain(self, true);
   if (now >= st.next_shuffle) {
     // The interval jitters so that neighbours do not shuffle in step.
     std::uniform_int_distribution<long> spread(
@@ -146,6 +148,7 @@ overlay_actor::behavior_type overlay_impl(self_ptr self, peer_deps deps,
   st.view = std::make_unique<peer_view>(config.limits, st.deps.node_id,
                                         st.deps.advertise,
                                         std::random_device{}());
+  st.view->set_seeds(config.seeds);
   st.persisted = st.deps.db->setting(passive_setting);
   st.view->load_text(st.persisted, clock_type::now());
   st.next_persist = clock_type::now() + config.persist_every;
@@ -155,8 +158,14 @@ overlay_actor::behavior_type overlay_impl(self_ptr self, peer_deps deps,
   // reason for it to end.
   self->set_exit_handler([self](caf::exit_msg& msg) {
     auto& st = self->state;
-    if (st.dials.erase(msg.source) > 0)
+    if (auto d = st.dials.find(msg.source); d != st.dials.end()) {
+      // One that ended without saying how its dial went (an error): a
+      // failed dial, or its address would stay "dialing" for good.
+      if (!d->second.empty())
+        st.view->dial_ended(d->second, false, {}, false, clock_type::now());
+      st.dials.erase(d);
       return;
+    }
     persist(st);
     self->quit(msg.reason);
   });
@@ -212,6 +221,9 @@ overlay_actor::behavior_type overlay_impl(self_ptr self, peer_deps deps,
     [self](dial_ended_atom, std::string& url, bool ok, std::string& remote_id,
            bool is_self) {
       auto& st = self->state;
+      for (auto& [addr, dialing] : st.dials)
+        if (dialing == url)
+          dialing.clear(); // reported
       if (!ok)
         st.deps.metrics->overlay_dial_failures.fetch_add(1);
       st.view->dial_ended(url, ok, remote_id, is_self, clock_type::now());

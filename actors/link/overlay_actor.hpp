@@ -16,8 +16,8 @@
 #include <chrono>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
+#include <vector>
 
 namespace p2p {
 
@@ -26,6 +26,7 @@ struct overlay_config {
   // Addresses are learned only from authenticated links (a cluster
   // secret): an open node would let anyone steer its dials.
   bool learn = false;
+  std::vector<std::string> seeds; // --peer URLs: their own actors dial them
   std::chrono::milliseconds tick{500};
   std::chrono::milliseconds shuffle_every{10000};
   std::chrono::milliseconds persist_every{30000};
@@ -49,7 +50,9 @@ struct overlay_state {
   std::map<uint64_t, link> links;
   std::chrono::steady_clock::time_point next_shuffle{}, next_persist{};
   std::string persisted; // the passive view as last written to the db
-  std::set<caf::actor_addr> dials; // one-shot peer actors, linked to us
+  // One-shot peer actors, linked to us, and the address each dials until
+  // it reports how its dial ended.
+  std::map<caf::actor_addr, std::string> dials;
 };
 
 overlay_actor::behavior_type

@@ -154,11 +154,13 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       broadcast::reset(st, h.speaks_tree);
       set_state(self, "up");
       if (st.deps.overlay) {
+        // Link up first: the overlay must not see the address free to dial
+        // before it sees the link.
+        self->send(st.deps.overlay, link_up_atom::value, st.link_id, h,
+                   !st.outbound, peer_actor{self});
         if (st.one_shot)
           self->send(st.deps.overlay, dial_ended_atom::value, st.url, true,
                      h.id, false);
-        self->send(st.deps.overlay, link_up_atom::value, st.link_id, h,
-                   !st.outbound, peer_actor{self});
       }
       // Catch-up: ask for everything after what we applied from this db;
       // from a db we never synced with, send a sketch of what we hold so

@@ -69,10 +69,12 @@ struct peer_state {
   // Tree broadcast (Plumtree) on this link, with a tree per origin (as
   // Riak's broadcast keeps eager and lazy peers per root): both sides speak
   // it and we use it. lazy_push: origins whose updates we send as ids only
-  // (the other node pruned them); lazy_pull: origins we pruned.
+  // (a duplicate pruned them, on either side).
   bool tree = false;
   std::set<std::string> lazy_push;
-  std::set<std::string> lazy_pull;
+  // Checkpoints being written for runs acknowledged late (their acks wait
+  // for them, in order; see inbound_runs.hpp).
+  unsigned checkpoint_writes = 0;
   // When the graft timer set last fires (none: no timer set).
   std::optional<std::chrono::steady_clock::time_point> graft_check_at;
 

@@ -32,18 +32,52 @@ bool held(const database& db, const wire::item_id& id) {
   return rec && holds_at_least(rec->u.time, rec->u.origin, id);
 }
 
-/// An update that would not change the store: what it holds wins (the
-/// same version, or a later one) by last-write-wins.
-bool held(const database& db, const update& u) {
+/// What the store holds against an update arriving: nothing as new
+/// (`fresh`), the very version (`duplicate`: it came by another path of
+/// its origin's tree), or a version that wins by last-write-wins.
+enum class arrival { fresh, duplicate, superseded };
+
+arrival judge(const database& db, const update& u) {
   auto rec = db.get(u.path);
-  return rec && !version_wins(u.time, u.origin, u.value, rec->u.time,
-                              rec->u.origin, rec->u.value);
+  if (!rec || version_wins(u.time, u.origin, u.value, rec->u.time,
+                           rec->u.origin, rec->u.value))
+    return arrival::fresh;
+  return rec->u.time == u.time && rec->u.origin == u.origin
+           ? arrival::duplicate
+           : arrival::superseded;
 }
 
+/// Acknowledges the runs that may be, in order. A run applied while an
+/// announced id was missing gets its checkpoint written first (an empty
+/// batch through the router); the acks after it wait their turn, as the
+/// store answers in order.
 void flush_acks(self_ptr self) {
   auto& st = self->state;
-  for (auto upto : st.inbound.ackable())
-    self->send(st.deps.bridge, send_atom::value, st.link_id, wire::ack{upto});
+  for (auto r : st.inbound.ackable()) {
+    if (!r.checkpoint_later && st.checkpoint_writes == 0) {
+      self->send(st.deps.bridge, send_atom::value, st.link_id,
+                 wire::ack{r.upto});
+      continue;
+    }
+    ++st.checkpoint_writes;
+    auto link = st.link_id;
+    auto upto = r.upto;
+    self
+      ->request(st.deps.router, apply_timeout, remote_atom::value,
+                write_batch{{}, st.row.remote_id, st.remote_epoch, upto})
+      .then(
+        [self, link, upto](uint64_t) {
+          auto& st = self->state;
+          if (st.link_id != link)
+            return;
+          --st.checkpoint_writes;
+          self->send(st.deps.bridge, send_atom::value, link, wire::ack{upto});
+        },
+        [self, link](caf::error& err) {
+          if (self->state.link_id == link)
+            close_link(self, "cannot keep a checkpoint: " + caf::to_string(err));
+        });
+  }
 }
 
 /// A timer for the earliest deadline; one set for a later deadline stays
@@ -108,7 +142,7 @@ const char* mode_name(const peer_state& st) {
 void reset(peer_state& st, bool remote_speaks_tree) {
   st.tree = st.deps.tree && remote_speaks_tree;
   st.lazy_push.clear();
-  st.lazy_pull.clear();
+  st.checkpoint_writes = 0;
   st.inbound = inbound_runs(st.deps.inbound);
   st.row.broadcast = mode_name(st);
 }
@@ -141,22 +175,22 @@ void send_run(self_ptr self, wire::changes run) {
 void on_changes(self_ptr self, wire::changes& c) {
   auto& st = self->state;
   auto now = std::chrono::steady_clock::now();
-  // What this node holds already came twice: its origin's tree has
-  // another path here, so this link may carry that origin's ids only. The
-  // rest is applied; the announced ids not held wait (inbound_runs).
+  // A payload this node holds already came by another path of its
+  // origin's tree: this link may carry that origin's ids only (prune).
+  // One that lost to a later version is not applied either, but proves
+  // nothing about the tree. The announced ids not held wait.
   std::vector<update> fresh;
   fresh.reserve(c.items.size());
-  wire::prune dup_origins;
+  wire::prune duplicates;
   for (auto& u : c.items) {
-    if (st.tree && held(*st.deps.db, u)) {
-      if (!st.lazy_pull.count(u.origin)
-          && std::find(dup_origins.origins.begin(), dup_origins.origins.end(),
-                       u.origin)
-               == dup_origins.origins.end())
-        dup_origins.origins.push_back(u.origin);
+    auto a = st.tree ? judge(*st.deps.db, u) : arrival::fresh;
+    if (a == arrival::fresh) {
+      fresh.push_back(std::move(u));
       continue;
     }
-    fresh.push_back(std::move(u));
+    auto& o = duplicates.origins;
+    if (a == arrival::duplicate && std::find(o.begin(), o.end(), u.origin) == o.end())
+      o.push_back(u.origin);
   }
   if (st.deps.claims) {
     // This link still delivers these origins' updates (in order).
@@ -165,13 +199,11 @@ void on_changes(self_ptr self, wire::changes& c) {
       if (!last || *last != u.origin)
         st.deps.claims->arrived(*(last = &u.origin), now);
   }
-  if (!dup_origins.origins.empty()) {
-    for (const auto& o : dup_origins.origins) {
-      bounded_insert(st.lazy_pull, o);
+  if (!duplicates.origins.empty()) {
+    for (const auto& o : duplicates.origins)
       bounded_insert(st.lazy_push, o); // Plumtree: lazy both ways
-    }
-    st.deps.metrics->prunes_sent.fetch_add(dup_origins.origins.size());
-    send_frame(self, wire::encode(dup_origins));
+    st.deps.metrics->prunes_sent.fetch_add(duplicates.origins.size());
+    send_frame(self, wire::encode(duplicates));
   }
   std::vector<wire::item_id> missing;
   if (!c.ids.empty())
@@ -179,15 +211,14 @@ void on_changes(self_ptr self, wire::changes& c) {
   for (auto& id : c.ids)
     if (!held(*st.deps.db, id))
       missing.push_back(std::move(id));
-  std::optional<std::chrono::milliseconds> delay;
-  if (st.deps.claims)
-    delay = st.deps.claims->delay();
-  uint64_t token = 0;
-  if (!st.inbound.expect_applied(c.upto, token, std::move(missing), now,
-                                 delay))
-    return close_link(self, "too many runs unacknowledged");
-  apply(self, std::move(fresh), c.upto,
-        [self, token](uint64_t) {
+  auto admitted = st.inbound.expect_applied(c.upto, std::move(missing), now);
+  if (!admitted.ok)
+    return close_link(self, "too many runs or announced updates "
+                            "unacknowledged");
+  auto checkpoint = admitted.checkpoint_later ? std::nullopt
+                                              : std::optional<uint64_t>(c.upto);
+  apply(self, std::move(fresh), checkpoint,
+        [self, token = admitted.token](uint64_t) {
           self->state.inbound.applied(token);
           check_announced(self);
         });
@@ -197,33 +228,24 @@ void check_announced(self_ptr self) {
   auto& st = self->state;
   auto& db = *st.deps.db;
   auto now = std::chrono::steady_clock::now();
-  if (st.inbound.missing() > 0) {
-    auto lag = st.inbound.recheck(
-      [&db](const wire::item_id& id) { return held(db, id); }, now);
-    if (lag && st.deps.claims)
-      st.deps.claims->note_lag(*lag); // how far payloads trail their ids
-  }
+  if (st.inbound.missing() > 0)
+    st.inbound.recheck([&db](const wire::item_id& id) { return held(db, id); });
   flush_acks(self);
   if (st.inbound.overdue(now))
     return close_link(self, "it announced updates it did not send when "
                             "asked (graft unanswered)");
   inbound_runs::claim_fn claim;
-  std::optional<std::chrono::milliseconds> retry;
-  if (st.deps.claims) {
-    claim = [&](const wire::item_id& id) {
-      return st.deps.claims->claim(id, now);
+  if (st.deps.claims)
+    claim = [&](const wire::item_id& id, std::chrono::milliseconds waited) {
+      return st.deps.claims->claim(id, now, waited);
     };
-    retry = st.deps.claims->delay();
-  }
-  auto due = st.inbound.due(now, claim, retry);
+  auto due = st.inbound.due(now, claim);
   if (!due.empty()) {
     st.deps.metrics->grafts_sent.fetch_add(due.size());
     // GRAFT makes the link eager both ways for those origins: a tree edge
     // again.
-    for (const auto& id : due) {
-      st.lazy_pull.erase(id.origin);
+    for (const auto& id : due)
       st.lazy_push.erase(id.origin);
-    }
     for (std::size_t i = 0; i < due.size(); i += wire::max_ids_per_frame) {
       wire::graft g;
       auto end = std::min(due.size(), i + wire::max_ids_per_frame);
@@ -238,10 +260,8 @@ void check_announced(self_ptr self) {
 void on_graft(self_ptr self, wire::graft& g) {
   auto& st = self->state;
   st.deps.metrics->grafts_received.fetch_add(g.items.size());
-  for (const auto& id : g.items) {
+  for (const auto& id : g.items)
     st.lazy_push.erase(id.origin);
-    st.lazy_pull.erase(id.origin);
-  }
   std::vector<update> chunk;
   std::size_t chunk_bytes = 0, answered_bytes = 0;
   auto flush = [&] {
@@ -278,16 +298,17 @@ void on_graft(self_ptr self, wire::graft& g) {
 void on_prune(self_ptr self, wire::prune& p) {
   auto& st = self->state;
   st.deps.metrics->prunes_received.fetch_add(p.origins.size());
-  for (const auto& o : p.origins) {
-    bounded_insert(st.lazy_push, o);
-    bounded_insert(st.lazy_pull, o); // it pushes them lazily to us too
-  }
+  for (const auto& o : p.origins)
+    bounded_insert(st.lazy_push, o); // Plumtree: lazy both ways
 }
 
 void on_payload(self_ptr self, wire::payload& p) {
   auto& st = self->state;
   st.row.updates_received += p.items.size();
   st.deps.metrics->updates_received.fetch_add(p.items.size());
+  // What this node refuses (stamped too far ahead) it acknowledges past,
+  // as a flooded run's refused items.
+  st.inbound.give_up(p.refused_paths);
   apply(self, std::move(p.items), std::nullopt,
         [self](uint64_t) { check_announced(self); });
 }

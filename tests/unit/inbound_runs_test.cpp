@@ -1,5 +1,6 @@
 // The receiving end of a link's runs: acks in order, announced updates
-// held back until held, grafted in time, a liar found out.
+// held back until held, grafted in time, a liar found out, and a
+// checkpoint that never passes a missing update.
 #include "protocol/graft_claims.hpp"
 #include "protocol/inbound_runs.hpp"
 
@@ -19,39 +20,50 @@ wire::item_id id(const std::string& path, hlc_time t = 100,
   return {path, t, origin};
 }
 
+std::vector<uint64_t> uptos(const std::vector<inbound_runs::ready_run>& runs) {
+  std::vector<uint64_t> out;
+  for (const auto& r : runs)
+    out.push_back(r.upto);
+  return out;
+}
+
 } // namespace
 
 TEST_CASE("inbound runs: changes runs are acknowledged in arrival order") {
   inbound_runs in;
-  uint64_t a = 0, b = 0;
-  REQUIRE(in.expect_applied(10, a));
-  REQUIRE(in.expect_applied(20, b));
-  in.applied(b); // the later one first: its ack still waits
+  auto a = in.expect_applied(10);
+  auto b = in.expect_applied(20);
+  REQUIRE((a.ok && b.ok));
+  CHECK_FALSE(a.checkpoint_later);
+  in.applied(b.token); // the later one first: its ack still waits
   CHECK(in.ackable().empty());
-  in.applied(a);
-  CHECK(in.ackable() == std::vector<uint64_t>{10, 20});
+  in.applied(a.token);
+  CHECK(uptos(in.ackable()) == std::vector<uint64_t>{10, 20});
   CHECK(in.runs_waiting() == 0);
 }
 
-TEST_CASE("inbound runs: an ihave run with nothing missing is ackable at "
-          "once, behind the runs before it") {
+TEST_CASE("inbound runs: a run of ids all held is ackable behind the runs "
+          "before it") {
   inbound_runs in;
   auto now = time_point{} + 1s;
-  uint64_t a = 0;
-  REQUIRE(in.expect_applied(5, a));
-  REQUIRE(in.announced(9, {}, now));
+  auto a = in.expect_applied(5);
+  REQUIRE(in.announced(9, {}, now).ok);
   CHECK(in.ackable().empty());
-  in.applied(a);
-  CHECK(in.ackable() == std::vector<uint64_t>{5, 9});
+  in.applied(a.token);
+  CHECK(uptos(in.ackable()) == std::vector<uint64_t>{5, 9});
 }
 
-TEST_CASE("inbound runs: a missing announcement holds its ack until held") {
+TEST_CASE("inbound runs: a missing announcement holds its ack, and the "
+          "checkpoints of its run and every later run, until held") {
   inbound_runs in;
   auto now = time_point{} + 1s;
-  REQUIRE(in.announced(7, {id("a"), id("b")}, now));
-  uint64_t t = 0;
-  REQUIRE(in.expect_applied(8, t));
-  in.applied(t);
+  auto first = in.expect_applied(7, {id("a"), id("b")}, now);
+  REQUIRE(first.ok);
+  CHECK(first.checkpoint_later); // its own ids are missing
+  auto second = in.expect_applied(8, {}, now);
+  CHECK(second.checkpoint_later); // an earlier run's ids are missing
+  in.applied(first.token);
+  in.applied(second.token);
   CHECK(in.ackable().empty());
   std::set<std::string> held{"a"};
   auto is_held = [&](const wire::item_id& i) { return held.count(i.path) > 0; };
@@ -60,7 +72,11 @@ TEST_CASE("inbound runs: a missing announcement holds its ack until held") {
   CHECK(in.ackable().empty());
   held.insert("b");
   in.recheck(is_held);
-  CHECK(in.ackable() == std::vector<uint64_t>{7, 8});
+  auto ready = in.ackable();
+  REQUIRE(ready.size() == 2);
+  CHECK((ready[0].checkpoint_later && ready[1].checkpoint_later));
+  // Nothing missing any more: the next run keeps its checkpoint with it.
+  CHECK_FALSE(in.expect_applied(9, {}, now).checkpoint_later);
 }
 
 TEST_CASE("inbound runs: missing ids are grafted once, after graft_after") {
@@ -68,7 +84,7 @@ TEST_CASE("inbound runs: missing ids are grafted once, after graft_after") {
   limits.graft_after = 150ms;
   inbound_runs in(limits);
   auto t0 = time_point{} + 1s;
-  REQUIRE(in.announced(3, {id("x"), id("y")}, t0));
+  REQUIRE(in.announced(3, {id("x"), id("y")}, t0).ok);
   CHECK(in.next_deadline() == t0 + 150ms);
   CHECK(in.due(t0 + 149ms).empty());
   auto due = in.due(t0 + 150ms);
@@ -84,28 +100,42 @@ TEST_CASE("inbound runs: a graft not answered in time makes the link broken") {
   limits.answer_within = 1s;
   inbound_runs in(limits);
   auto t0 = time_point{} + 1s;
-  REQUIRE(in.announced(3, {id("x")}, t0));
+  REQUIRE(in.announced(3, {id("x")}, t0).ok);
   CHECK_FALSE(in.overdue(t0 + 10s)); // not grafted yet: not the peer's fault
   REQUIRE(in.due(t0 + 100ms).size() == 1);
   CHECK_FALSE(in.overdue(t0 + 1099ms));
   CHECK(in.overdue(t0 + 1100ms));
   in.recheck([](const wire::item_id&) { return true; });
   CHECK_FALSE(in.overdue(t0 + 5s));
-  CHECK(in.ackable() == std::vector<uint64_t>{3});
+  CHECK(uptos(in.ackable()) == std::vector<uint64_t>{3});
+}
+
+TEST_CASE("inbound runs: an answer this node refuses is acknowledged past") {
+  inbound_runs in;
+  auto t0 = time_point{} + 1s;
+  REQUIRE(in.announced(4, {id("far"), id("near")}, t0).ok);
+  in.give_up({"far"});
+  CHECK(in.missing() == 1);
+  in.recheck([](const wire::item_id& i) { return i.path == "near"; });
+  CHECK(uptos(in.ackable()) == std::vector<uint64_t>{4});
 }
 
 TEST_CASE("inbound runs: a peer ignoring flow control is refused, bounded") {
   inbound_limits limits;
   limits.max_runs = 4;
+  limits.max_missing = 10;
   inbound_runs in(limits);
   auto now = time_point{} + 1s;
   for (int i = 0; i < 4; ++i)
-    REQUIRE(in.announced(i + 1, {id("p" + std::to_string(i))}, now));
-  uint64_t t = 0;
-  CHECK_FALSE(in.announced(9, {id("q")}, now));
-  CHECK_FALSE(in.expect_applied(9, t));
+    REQUIRE(in.announced(i + 1, {id("p" + std::to_string(i))}, now).ok);
+  CHECK_FALSE(in.announced(9, {id("q")}, now).ok);
+  CHECK_FALSE(in.expect_applied(9).ok);
   CHECK(in.runs_waiting() == 4);
   in.clear();
+  std::vector<wire::item_id> many;
+  for (int i = 0; i < 11; ++i)
+    many.push_back(id("m" + std::to_string(i)));
+  CHECK_FALSE(in.announced(1, many, now).ok); // more ids than max_missing
   CHECK(in.runs_waiting() == 0);
   CHECK_FALSE(in.next_deadline().has_value());
 }
@@ -119,16 +149,18 @@ TEST_CASE("inbound runs: held means the announced version or a newer one") {
   CHECK_FALSE(holds_at_least(499, "ff", announced));
 }
 
-TEST_CASE("inbound runs: an id another link grafts waits its turn") {
+TEST_CASE("graft claims: one link grafts an id at a time") {
   inbound_limits limits;
   limits.graft_after = 100ms;
   inbound_runs first(limits), second(limits);
   graft_claims claims(100ms);
   auto t0 = time_point{} + 1s;
-  REQUIRE(first.announced(1, {id("x")}, t0));
-  REQUIRE(second.announced(1, {id("x")}, t0));
+  REQUIRE(first.announced(1, {id("x")}, t0).ok);
+  REQUIRE(second.announced(1, {id("x")}, t0).ok);
   auto claim = [&](time_point now) {
-    return [&claims, now](const wire::item_id& i) { return claims.claim(i, now); };
+    return [&claims, now](const wire::item_id& i, std::chrono::milliseconds w) {
+      return claims.claim(i, now, w);
+    };
   };
   CHECK(first.due(t0 + 100ms, claim(t0 + 100ms)).size() == 1);
   CHECK(second.due(t0 + 100ms, claim(t0 + 100ms)).empty()); // claimed
@@ -137,10 +169,26 @@ TEST_CASE("inbound runs: an id another link grafts waits its turn") {
   CHECK(second.due(t0 + 200ms, claim(t0 + 200ms)).size() == 1);
 }
 
+TEST_CASE("graft claims: not while the origin's eager path still delivers, "
+          "but not for ever") {
+  graft_claims claims(100ms);
+  auto t0 = time_point{} + 10s;
+  auto x = id("x", 100, "cafe");
+  claims.arrived("cafe", t0);
+  CHECK_FALSE(claims.claim(x, t0 + 100ms, 200ms)); // a push came 100 ms ago
+  CHECK(claims.claim(id("y", 100, "beef"), t0 + 100ms, 200ms)); // other origin
+  // Pushes keep coming, but it has waited long enough: grafted anyway.
+  claims.arrived("cafe", t0 + 3s);
+  CHECK(claims.claim(x, t0 + 3s, graft_claims::max_wait));
+  // A path quiet for `quiet` has broken.
+  auto z = id("z", 100, "cafe");
+  CHECK(claims.claim(z, t0 + 3s + graft_claims::quiet, 300ms));
+}
+
 TEST_CASE("graft claims: bounded however many ids are announced") {
   graft_claims claims(10s, 1000);
   auto now = time_point{} + 1s;
   for (int i = 0; i < 100000; ++i)
-    claims.claim(id("p" + std::to_string(i)), now);
+    claims.claim(id("p" + std::to_string(i)), now, 0ms);
   CHECK(claims.size() <= 1000);
 }

@@ -405,3 +405,43 @@ TEST_CASE("peer_view: the same seed and events give the same choices") {
   CHECK(run(7) == run(7));
   CHECK(run(7) != run(8));
 }
+
+TEST_CASE("peer_view: an address taught again after it was dropped keeps its "
+          "failures and backoff") {
+  overlay_limits l = roomy();
+  l.max_failures = 2;
+  l.backoff_first = 1000ms;
+  l.backoff_max = 60000ms;
+  peer_view v(l, "me", "", 3);
+  auto now = t0;
+  v.learn(addresses(1, 1), now);
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE(v.to_dial(now).size() == 1);
+    v.dial_ended(url_of(1), false, "", false, now);
+    now += 1h;
+  }
+  REQUIRE(v.passive(now).empty()); // dropped
+  v.learn(addresses(1, 1), now);   // a liar repeats it at once
+  auto es = v.passive(now);
+  REQUIRE(es.size() == 1);
+  CHECK(es[0].failures == 2);
+  REQUIRE(v.to_dial(now).size() == 1); // its backoff (from 1 h ago) passed
+  v.dial_ended(url_of(1), false, "", false, now);
+  v.learn(addresses(1, 1), now); // and again
+  es = v.passive(now);
+  REQUIRE(es.size() == 1);
+  CHECK(es[0].failures == 3);
+  CHECK(es[0].next_dial_in_ms >= 3000); // 4 s +-25%: not reset to now
+  CHECK(v.to_dial(now).empty());
+}
+
+TEST_CASE("peer_view: seeds are known and shared but never dialled here") {
+  peer_view v(roomy(), "me", "", 4);
+  v.set_seeds({"HTTP://10.0.0.1:1/"});
+  v.learn(addresses(1, 2), t0);
+  auto dialled = v.to_dial(t0);
+  CHECK(dialled == std::vector<std::string>{url_of(2)});
+  auto s = v.sample("other");
+  CHECK(std::any_of(s.begin(), s.end(),
+                    [](const peer_address& a) { return a.url == url_of(1); }));
+}
