@@ -23,9 +23,7 @@ uint64_t graft_claims::key(const wire::item_id& id) {
 bool graft_claims::claim(const wire::item_id& id, time_point now,
                          std::chrono::milliseconds waited) {
   std::lock_guard<std::mutex> guard(mtx_);
-  auto pushed = last_push_.find(id.origin);
-  if (waited < max_wait && pushed != last_push_.end()
-      && now - pushed->second < quiet)
+  if (waited < max_wait && now - last_push_ < quiet)
     return false;
   auto& until = until_[key(id)];
   if (until > now)
@@ -53,13 +51,9 @@ void graft_claims::trim(time_point now) {
     i = i->second <= *mid ? until_.erase(i) : std::next(i);
 }
 
-void graft_claims::arrived(const std::string& origin, time_point now) {
+void graft_claims::pushed(time_point now) {
   std::lock_guard<std::mutex> guard(mtx_);
-  // Origins are node ids, a few hundred at most; a liar inventing more
-  // only makes this forget the quiet ones.
-  if (last_push_.size() >= 4096 && !last_push_.count(origin))
-    last_push_.clear();
-  last_push_[origin] = now;
+  last_push_ = std::max(last_push_, now);
 }
 
 std::size_t graft_claims::size() const {

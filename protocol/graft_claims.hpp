@@ -6,17 +6,17 @@
 //   the first announcer, then the next after a while); grafting from all at
 //   once would make every one of those links eager, and the duplicate
 //   payloads would prune them again, over and over.
-// - Not while the eager path is merely slow: links are reliable and
-//   ordered, so while a push link still delivers updates of the update's
-//   origin, the missing one is on its way behind them (a deep tree under
-//   load); grafting it would only make a cycle. A path that went quiet for
-//   `quiet` has broken; and after max_wait the update is grafted anyway.
+// - Not while the node is busy receiving payloads: links are reliable and
+//   ordered, so while push links still deliver, the missing update is most
+//   likely queued behind them (a deep tree under load), and grafting it
+//   would only make a cycle and add work. Once pushes have been quiet for
+//   `quiet`, a missing update's path has broken; after max_wait it is
+//   grafted anyway (a path broken while other traffic flows).
 #include "protocol/wire.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <mutex>
-#include <string>
 #include <unordered_map>
 
 namespace p2p {
@@ -27,7 +27,7 @@ public:
 
   static constexpr std::chrono::milliseconds default_hold{1000};
   static constexpr std::chrono::milliseconds quiet{500};
-  static constexpr std::chrono::milliseconds max_wait{3000};
+  static constexpr std::chrono::milliseconds max_wait{5000};
 
   /// `max_entries`: past it, claims that stand no longer are dropped (and,
   /// if all stand, the oldest half).
@@ -39,8 +39,8 @@ public:
   bool claim(const wire::item_id& id, time_point now,
              std::chrono::milliseconds waited);
 
-  /// Updates of `origin` arrived by a push (eager) link.
-  void arrived(const std::string& origin, time_point now);
+  /// Payloads arrived by a push (eager) link.
+  void pushed(time_point now);
 
   std::size_t size() const;
 
@@ -52,7 +52,7 @@ private:
   std::size_t max_entries_;
   mutable std::mutex mtx_;
   std::unordered_map<uint64_t, time_point> until_;
-  std::unordered_map<std::string, time_point> last_push_; // by origin
+  time_point last_push_{};
 };
 
 } // namespace p2p

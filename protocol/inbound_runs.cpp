@@ -105,14 +105,32 @@ std::optional<inbound_runs::time_point> inbound_runs::next_deadline() const {
   return next;
 }
 
-std::vector<inbound_runs::ready_run> inbound_runs::ackable() {
-  std::vector<ready_run> out;
-  while (!runs_.empty() && runs_.front().token == 0
-         && runs_.front().missing.empty()) {
-    out.push_back({runs_.front().upto, runs_.front().checkpoint_later});
-    runs_.pop_front();
+std::vector<uint64_t> inbound_runs::ackable() {
+  std::vector<uint64_t> out;
+  std::size_t unresolved = 0;
+  for (auto& r : runs_) {
+    if (r.acked) {
+      unresolved += r.missing.empty() ? 0 : 1;
+      continue;
+    }
+    if (r.token != 0 || unresolved >= limits_.max_unresolved)
+      break; // in order: not past a run still being applied
+    r.acked = true;
+    out.push_back(r.upto);
+    unresolved += r.missing.empty() ? 0 : 1;
   }
   return out;
+}
+
+std::optional<uint64_t> inbound_runs::resolved_checkpoint() {
+  std::optional<uint64_t> write;
+  while (!runs_.empty() && runs_.front().acked
+         && runs_.front().missing.empty()) {
+    if (runs_.front().checkpoint_later)
+      write = runs_.front().upto;
+    runs_.pop_front();
+  }
+  return write;
 }
 
 std::size_t inbound_runs::missing() const {

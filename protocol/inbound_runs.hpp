@@ -4,13 +4,13 @@
 // updates (tree broadcast's ids) are still missing and when to GRAFT
 // them.
 //
-// Why acks wait: an ack moves the sender's view of our checkpoint, which
-// catch-up trusts after a reconnect. A `changes` run is acknowledged once
-// applied and everything it announced by id only is held here
-// (by any link, or grafted). Its checkpoint is then written with its
-// items, or, while any announced id is missing, only once it is ackable
-// (checkpoint_later): a checkpoint never passes an update this node does
-// not hold, so a reconnect asks for it again. The sender keeps at most a few runs unacknowledged,
+// A run is acknowledged (flow control) once applied. Its checkpoint, which
+// a reconnect resumes from, is written with its items, or, while an id it
+// or an earlier run announced is missing, only once those are held, by any
+// link or grafted (checkpoint_later): a checkpoint never passes an update
+// this node does not hold, so a reconnect asks for it again. Acks do not
+// wait for announced ids (a link's payloads for other origins would wait
+// behind them), up to max_unresolved runs; then they do (backpressure). The sender keeps at most a few runs unacknowledged,
 // so a lazy run waiting for its payload holds back that link only.
 #include "protocol/wire.hpp"
 
@@ -27,13 +27,16 @@ struct inbound_limits {
   // An announced update not held this long after its announcement is
   // grafted (Plumtree's first timeout; graft_claims may hold it back while
   // the origin's eager path still delivers).
-  std::chrono::milliseconds graft_after{200};
+  std::chrono::milliseconds graft_after{500};
   // A grafted update still not held this long after the graft: the other
   // node announced what it will not deliver. The link is broken.
   std::chrono::milliseconds answer_within{10000};
-  // Runs awaiting their ack (the sender keeps 4 in flight; a second sync
-  // may add 4 more): a peer sending more ignores flow control.
-  std::size_t max_runs = 12;
+  // Acknowledged runs whose announced ids are not all held yet; past it,
+  // acks wait.
+  std::size_t max_unresolved = 16;
+  // Runs kept at all (the sender keeps 4 unacknowledged; a second sync may
+  // add 4 more): a peer sending more ignores flow control.
+  std::size_t max_runs = 32;
   // Announced ids missing at once on one link (a window of runs).
   std::size_t max_missing = 4096;
 };
@@ -45,12 +48,12 @@ public:
 
   explicit inbound_runs(inbound_limits limits = {});
 
-  /// A `changes` run arrived; its ack waits for applied(token) and for
-  /// `missing` (the ids it announced that are not held here) to be held;
-  /// those are grafted if still missing after graft_after. `ok` false when
+  /// A `changes` run arrived; its ack waits for applied(token), its
+  /// checkpoint also for `missing` (the ids it announced that are not held
+  /// here), grafted if still missing after graft_after. `ok` false when
   /// too many runs or ids are waiting already. `checkpoint_later`: ids of
   /// this run or an earlier one are missing, so its items must be applied
-  /// without the checkpoint, which is written when it is ackable.
+  /// without the checkpoint (resolved_checkpoint() says when to write it).
   struct admission {
     bool ok = false;
     uint64_t token = 0;
@@ -88,12 +91,13 @@ public:
   /// missing).
   std::optional<time_point> next_deadline() const;
 
-  /// Pops the runs at the front that may be acknowledged, in order.
-  struct ready_run {
-    uint64_t upto = 0;
-    bool checkpoint_later = false;
-  };
-  std::vector<ready_run> ackable();
+  /// The runs to acknowledge now, in order (each once).
+  std::vector<uint64_t> ackable();
+
+  /// Drops the acknowledged runs at the front whose ids are all held; the
+  /// checkpoint to write now for those applied without theirs (none: no
+  /// write needed).
+  std::optional<uint64_t> resolved_checkpoint();
 
   std::size_t runs_waiting() const { return runs_.size(); }
   std::size_t missing() const;
@@ -113,6 +117,7 @@ private:
     uint64_t token = 0;    // changes: waits for applied(token); 0: none
     std::vector<missing_id> missing; // announced: waits until empty
     bool checkpoint_later = false;
+    bool acked = false;
   };
 
   inbound_limits limits_;

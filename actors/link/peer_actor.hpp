@@ -72,9 +72,6 @@ struct peer_state {
   // (a duplicate pruned them, on either side).
   bool tree = false;
   std::set<std::string> lazy_push;
-  // Checkpoints being written for runs acknowledged late (their acks wait
-  // for them, in order; see inbound_runs.hpp).
-  unsigned checkpoint_writes = 0;
   // When the graft timer set last fires (none: no timer set).
   std::optional<std::chrono::steady_clock::time_point> graft_check_at;
 

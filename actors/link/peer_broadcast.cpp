@@ -47,37 +47,26 @@ arrival judge(const database& db, const update& u) {
            : arrival::superseded;
 }
 
-/// Acknowledges the runs that may be, in order. A run applied while an
-/// announced id was missing gets its checkpoint written first (an empty
-/// batch through the router); the acks after it wait their turn, as the
-/// store answers in order.
+/// Acknowledges the runs applied, in order, and writes the checkpoint of
+/// runs applied without theirs once their announced ids are all held (an
+/// empty batch through the router; the store keeps the larger).
 void flush_acks(self_ptr self) {
   auto& st = self->state;
-  for (auto r : st.inbound.ackable()) {
-    if (!r.checkpoint_later && st.checkpoint_writes == 0) {
-      self->send(st.deps.bridge, send_atom::value, st.link_id,
-                 wire::ack{r.upto});
-      continue;
-    }
-    ++st.checkpoint_writes;
-    auto link = st.link_id;
-    auto upto = r.upto;
-    self
-      ->request(st.deps.router, apply_timeout, remote_atom::value,
-                write_batch{{}, st.row.remote_id, st.remote_epoch, upto})
-      .then(
-        [self, link, upto](uint64_t) {
-          auto& st = self->state;
-          if (st.link_id != link)
-            return;
-          --st.checkpoint_writes;
-          self->send(st.deps.bridge, send_atom::value, link, wire::ack{upto});
-        },
-        [self, link](caf::error& err) {
-          if (self->state.link_id == link)
-            close_link(self, "cannot keep a checkpoint: " + caf::to_string(err));
-        });
-  }
+  for (auto upto : st.inbound.ackable())
+    self->send(st.deps.bridge, send_atom::value, st.link_id, wire::ack{upto});
+  auto checkpoint = st.inbound.resolved_checkpoint();
+  if (!checkpoint)
+    return;
+  auto link = st.link_id;
+  self
+    ->request(st.deps.router, apply_timeout, remote_atom::value,
+              write_batch{{}, st.row.remote_id, st.remote_epoch, *checkpoint})
+    .then([](uint64_t) {},
+          [self, link](caf::error& err) {
+            if (self->state.link_id == link)
+              close_link(self, "cannot keep a checkpoint: "
+                                 + caf::to_string(err));
+          });
 }
 
 /// A timer for the earliest deadline; one set for a later deadline stays
@@ -142,7 +131,6 @@ const char* mode_name(const peer_state& st) {
 void reset(peer_state& st, bool remote_speaks_tree) {
   st.tree = st.deps.tree && remote_speaks_tree;
   st.lazy_push.clear();
-  st.checkpoint_writes = 0;
   st.inbound = inbound_runs(st.deps.inbound);
   st.row.broadcast = mode_name(st);
 }
@@ -192,13 +180,8 @@ void on_changes(self_ptr self, wire::changes& c) {
     if (a == arrival::duplicate && std::find(o.begin(), o.end(), u.origin) == o.end())
       o.push_back(u.origin);
   }
-  if (st.deps.claims) {
-    // This link still delivers these origins' updates (in order).
-    const std::string* last = nullptr;
-    for (const auto& u : fresh)
-      if (!last || *last != u.origin)
-        st.deps.claims->arrived(*(last = &u.origin), now);
-  }
+  if (st.deps.claims && !fresh.empty())
+    st.deps.claims->pushed(now); // payloads still flow: see graft_claims
   if (!duplicates.origins.empty()) {
     for (const auto& o : duplicates.origins)
       bounded_insert(st.lazy_push, o); // Plumtree: lazy both ways

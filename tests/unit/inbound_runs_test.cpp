@@ -20,11 +20,8 @@ wire::item_id id(const std::string& path, hlc_time t = 100,
   return {path, t, origin};
 }
 
-std::vector<uint64_t> uptos(const std::vector<inbound_runs::ready_run>& runs) {
-  std::vector<uint64_t> out;
-  for (const auto& r : runs)
-    out.push_back(r.upto);
-  return out;
+std::vector<uint64_t> uptos(std::vector<uint64_t> acked) {
+  return acked;
 }
 
 } // namespace
@@ -39,6 +36,7 @@ TEST_CASE("inbound runs: changes runs are acknowledged in arrival order") {
   CHECK(in.ackable().empty());
   in.applied(a.token);
   CHECK(uptos(in.ackable()) == std::vector<uint64_t>{10, 20});
+  CHECK_FALSE(in.resolved_checkpoint().has_value()); // written with them
   CHECK(in.runs_waiting() == 0);
 }
 
@@ -48,13 +46,13 @@ TEST_CASE("inbound runs: a run of ids all held is ackable behind the runs "
   auto now = time_point{} + 1s;
   auto a = in.expect_applied(5);
   REQUIRE(in.announced(9, {}, now).ok);
-  CHECK(in.ackable().empty());
+  CHECK(in.ackable().empty()); // not past the run still being applied
   in.applied(a.token);
   CHECK(uptos(in.ackable()) == std::vector<uint64_t>{5, 9});
 }
 
-TEST_CASE("inbound runs: a missing announcement holds its ack, and the "
-          "checkpoints of its run and every later run, until held") {
+TEST_CASE("inbound runs: a missing announcement holds back the checkpoint "
+          "of its run and every later run, not their acks") {
   inbound_runs in;
   auto now = time_point{} + 1s;
   auto first = in.expect_applied(7, {id("a"), id("b")}, now);
@@ -64,19 +62,36 @@ TEST_CASE("inbound runs: a missing announcement holds its ack, and the "
   CHECK(second.checkpoint_later); // an earlier run's ids are missing
   in.applied(first.token);
   in.applied(second.token);
-  CHECK(in.ackable().empty());
+  CHECK(uptos(in.ackable()) == std::vector<uint64_t>{7, 8});
+  CHECK(in.ackable().empty()); // each once
+  CHECK_FALSE(in.resolved_checkpoint().has_value());
   std::set<std::string> held{"a"};
   auto is_held = [&](const wire::item_id& i) { return held.count(i.path) > 0; };
   in.recheck(is_held);
   CHECK(in.missing() == 1);
-  CHECK(in.ackable().empty());
+  CHECK_FALSE(in.resolved_checkpoint().has_value());
   held.insert("b");
   in.recheck(is_held);
-  auto ready = in.ackable();
-  REQUIRE(ready.size() == 2);
-  CHECK((ready[0].checkpoint_later && ready[1].checkpoint_later));
+  CHECK(in.resolved_checkpoint() == std::optional<uint64_t>(8));
+  CHECK(in.runs_waiting() == 0);
   // Nothing missing any more: the next run keeps its checkpoint with it.
-  CHECK_FALSE(in.expect_applied(9, {}, now).checkpoint_later);
+  auto third = in.expect_applied(9, {}, now);
+  CHECK_FALSE(third.checkpoint_later);
+  in.applied(third.token);
+  CHECK(uptos(in.ackable()) == std::vector<uint64_t>{9});
+  CHECK_FALSE(in.resolved_checkpoint().has_value()); // written with it
+}
+
+TEST_CASE("inbound runs: past max_unresolved runs, acks wait") {
+  inbound_limits limits;
+  limits.max_unresolved = 2;
+  inbound_runs in(limits);
+  auto now = time_point{} + 1s;
+  for (int i = 1; i <= 3; ++i)
+    in.applied(in.expect_applied(i, {id("p" + std::to_string(i))}, now).token);
+  CHECK(uptos(in.ackable()) == std::vector<uint64_t>{1, 2});
+  in.recheck([](const wire::item_id& i) { return i.path == "p1"; });
+  CHECK(uptos(in.ackable()) == std::vector<uint64_t>{3});
 }
 
 TEST_CASE("inbound runs: missing ids are grafted once, after graft_after") {
@@ -108,6 +123,7 @@ TEST_CASE("inbound runs: a graft not answered in time makes the link broken") {
   in.recheck([](const wire::item_id&) { return true; });
   CHECK_FALSE(in.overdue(t0 + 5s));
   CHECK(uptos(in.ackable()) == std::vector<uint64_t>{3});
+  CHECK(in.resolved_checkpoint() == std::optional<uint64_t>(3));
 }
 
 TEST_CASE("inbound runs: an answer this node refuses is acknowledged past") {
@@ -118,6 +134,7 @@ TEST_CASE("inbound runs: an answer this node refuses is acknowledged past") {
   CHECK(in.missing() == 1);
   in.recheck([](const wire::item_id& i) { return i.path == "near"; });
   CHECK(uptos(in.ackable()) == std::vector<uint64_t>{4});
+  CHECK(in.resolved_checkpoint() == std::optional<uint64_t>(4));
 }
 
 TEST_CASE("inbound runs: a peer ignoring flow control is refused, bounded") {
@@ -169,20 +186,18 @@ TEST_CASE("graft claims: one link grafts an id at a time") {
   CHECK(second.due(t0 + 200ms, claim(t0 + 200ms)).size() == 1);
 }
 
-TEST_CASE("graft claims: not while the origin's eager path still delivers, "
-          "but not for ever") {
+TEST_CASE("graft claims: not while payloads still flow, but not for ever") {
   graft_claims claims(100ms);
   auto t0 = time_point{} + 10s;
   auto x = id("x", 100, "cafe");
-  claims.arrived("cafe", t0);
+  claims.pushed(t0);
   CHECK_FALSE(claims.claim(x, t0 + 100ms, 200ms)); // a push came 100 ms ago
-  CHECK(claims.claim(id("y", 100, "beef"), t0 + 100ms, 200ms)); // other origin
   // Pushes keep coming, but it has waited long enough: grafted anyway.
-  claims.arrived("cafe", t0 + 3s);
-  CHECK(claims.claim(x, t0 + 3s, graft_claims::max_wait));
-  // A path quiet for `quiet` has broken.
-  auto z = id("z", 100, "cafe");
-  CHECK(claims.claim(z, t0 + 3s + graft_claims::quiet, 300ms));
+  claims.pushed(t0 + 6s);
+  CHECK(claims.claim(x, t0 + 6s, graft_claims::max_wait));
+  // Quiet for `quiet`: the path has broken.
+  CHECK(claims.claim(id("z", 100, "cafe"), t0 + 6s + graft_claims::quiet,
+                     300ms));
 }
 
 TEST_CASE("graft claims: bounded however many ids are announced") {
