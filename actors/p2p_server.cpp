@@ -142,6 +142,7 @@ node_stats P2PServer::stats() const {
   s.announcements_sent = d.metrics.announcements_sent.load();
   s.announcement_bytes_sent = d.metrics.announcement_bytes_sent.load();
   s.grafts_sent = d.metrics.grafts_sent.load();
+  s.passive_size = d.metrics.passive_size.load();
   s.prunes_sent = d.metrics.prunes_sent.load();
   return s;
 }

@@ -97,6 +97,7 @@ struct node_stats {
   // bytes of their frames (in link_bytes_sent too).
   uint64_t announcements_sent = 0;
   uint64_t announcement_bytes_sent = 0;
+  uint64_t passive_size = 0; // addresses the overlay knows (not linked)
   uint64_t grafts_sent = 0; // ids asked for after an announcement
   uint64_t prunes_sent = 0;
   uint64_t callback_subscriptions = 0; // subscribe() callbacks still kept

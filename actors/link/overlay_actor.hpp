@@ -28,7 +28,7 @@ struct overlay_config {
   bool learn = false;
   std::vector<std::string> seeds; // --peer URLs: their own actors dial them
   std::chrono::milliseconds tick{500};
-  std::chrono::milliseconds shuffle_every{10000};
+  std::chrono::milliseconds shuffle_every{4000}; // 2 to 4 s, jittered
   std::chrono::milliseconds persist_every{30000};
   // A link's `peers` messages are answered at most this often.
   std::chrono::milliseconds reply_every{1000};

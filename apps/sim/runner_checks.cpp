@@ -92,8 +92,9 @@ std::string runner::check_acknowledged() const {
   return note;
 }
 
-// Waits until every running node has between min and max links up (and
-// the hub, if named, fewer than all the others); says how they ended.
+// Waits until every running node has between min and max links up and
+// knows `known` more addresses (and the hub, if named, has fewer links
+// than all the others); says how they ended.
 std::string runner::check_links(const step& s) {
   auto counts = [&] {
     std::vector<std::size_t> out;
@@ -109,7 +110,9 @@ std::string runner::check_links(const step& s) {
     for (int i = 0; i < sc_.nodes; ++i)
       if (running(i)
           && (c[i] < static_cast<std::size_t>(s.min_links)
-              || c[i] > static_cast<std::size_t>(s.max_links)))
+              || c[i] > static_cast<std::size_t>(s.max_links)
+              || nodes_[i].server->stats().passive_size
+                   < static_cast<uint64_t>(s.known)))
         return false;
     return s.hub < 0 || !running(s.hub) || c[s.hub] + 1 < up;
   };

@@ -228,6 +228,8 @@ step parse_step(const json::value& v, int n, std::size_t index) {
       throw bad_scenario(where + ": need 0 <= min <= max");
     if (o.if_contains("hub"))
       s.hub = node_index(need(o, "hub", where), n, where);
+    if (o.if_contains("known"))
+      s.known = static_cast<int>(need_int(o, "known", where));
     if (o.if_contains("deadline_ms"))
       s.deadline_ms = need_int(o, "deadline_ms", where);
   } else {

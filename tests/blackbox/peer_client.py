@@ -51,11 +51,12 @@ class PeerClient:
     self.frames (parsed), in order; `changes` runs are acked when auto_ack."""
 
     def __init__(self, node, features=("peers", "tree"), secret=None, ident=None, advertise=None,
-                 auto_ack=True, sync=True, timeout=DEADLINE):
+                 auto_ack=True, sync=True, timeout=DEADLINE, epoch=None):
         self.node, self.id, self.auto_ack = node, ident or rand_id(), auto_ack
+        self.epoch = epoch or rand_id()
         self.ws = WSClient(node.host, node.port, timeout=timeout)
         self.frames, self.hello_from_node = [], None
-        hello = {"type": "hello", "version": 1, "id": self.id, "epoch": rand_id(),
+        hello = {"type": "hello", "version": 1, "id": self.id, "epoch": self.epoch,
                  "now": int(time.time() * 1000)}
         if features is not None:
             hello["features"] = list(features)
@@ -73,7 +74,7 @@ class PeerClient:
             want = mac(secret, "accept", node.id, theirs["nonce"], nonce)
             assert auth.get("mac") == want, f"the node's auth {auth} is not {want}"
             self.send({"type": "auth", "mac": mac(secret, "dial", self.id, nonce, theirs["nonce"])})
-        self.wait_for("sync")
+        self.node_since = self.wait_for("sync")["since"]  # the node's checkpoint for our epoch
         if sync:  # "I hold nothing": the node streams its whole log, then keeps streaming
             self.send({"type": "sync", "since": 0})
 
