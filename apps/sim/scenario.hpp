@@ -40,7 +40,7 @@ struct step {
   std::vector<std::vector<int>> groups;
   int min_links = 0, max_links = 0; // check_links
   int hub = -1; // check_links: a node that must not be linked to all
-  int known = 0; // check_links: addresses each node knows beyond its links
+  int known = 0; // check_links: nodes each knows, linked or by address
 };
 
 /// How the nodes link and broadcast (server_options): peer exchange (the
