@@ -227,7 +227,8 @@ std::size_t encoded_item_bytes(const update& u) {
 }
 
 std::string encode_changes(const std::vector<const update*>& items,
-                           uint64_t upto, const std::vector<item_id>* ids) {
+                           uint64_t upto, const std::vector<item_id>* ids,
+                           std::size_t* ids_bytes) {
   std::string out = "{\"type\":\"changes\",\"upto\":" + std::to_string(upto)
                     + ",\"items\":[";
   bool first = true;
@@ -239,8 +240,11 @@ std::string encode_changes(const std::vector<const update*>& items,
   }
   out += ']';
   if (ids && !ids->empty()) {
+    auto before = out.size();
     out += ',';
     detail::append_ids(out, "ids", *ids);
+    if (ids_bytes)
+      *ids_bytes = out.size() - before;
   }
   out += '}';
   return out;

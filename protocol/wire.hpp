@@ -150,9 +150,11 @@ std::string encode(const shed& m);
 /// A graft's answer, from `items` by pointer.
 std::string encode_payload(const std::vector<const update*>& items);
 /// Encodes `items` (by pointer, to send straight from a read buffer).
+/// `ids_bytes`, when given, gets the bytes the ids took (for /metrics).
 std::string encode_changes(const std::vector<const update*>& items,
                            uint64_t upto,
-                           const std::vector<item_id>* ids = nullptr);
+                           const std::vector<item_id>* ids = nullptr,
+                           std::size_t* ids_bytes = nullptr);
 
 /// The bytes one id takes in an encoded frame (no comma).
 std::size_t encoded_id_bytes(const item_id& id);

@@ -275,7 +275,10 @@ bridge_actor::behavior_type bridge_impl(self_ptr self, peer_deps peers,
       items.reserve(m.items.size());
       for (const auto& u : m.items)
         items.push_back(&u);
-      send_frame(self, id, wire::encode_changes(items, m.upto, &m.ids));
+      std::size_t ids_bytes = 0;
+      auto text = wire::encode_changes(items, m.upto, &m.ids, &ids_bytes);
+      self->state.peers.metrics->announcement_bytes_sent.fetch_add(ids_bytes);
+      send_frame(self, id, std::move(text));
     },
     [self](send_atom, uint64_t id, const wire::ack& m) {
       send_frame(self, id, wire::encode(m));

@@ -43,9 +43,9 @@ void send_sample(self_ptr self, uint64_t link, bool reply) {
 }
 
 void publish(overlay_state& st) {
-  auto now = clock_type::now();
+  auto passive = st.view->passive(clock_type::now());
   std::string json = "[";
-  for (const auto& e : st.view->passive(now)) {
+  for (const auto& e : passive) {
     if (json.size() > 1)
       json += ',';
     json += "{\"url\":";
@@ -59,7 +59,7 @@ void publish(overlay_state& st) {
   }
   json += ']';
   st.deps.table->set_passive_json(std::move(json));
-  st.deps.metrics->passive_size.store(st.view->passive(now).size());
+  st.deps.metrics->passive_size.store(passive.size());
   st.deps.metrics->active_links.store(st.view->active_size());
 }
 

@@ -149,11 +149,8 @@ void send_run(self_ptr self, wire::changes run) {
         eager.push_back(std::move(u));
     }
     run.items = std::move(eager);
-    std::size_t bytes = 0;
-    for (const auto& id : run.ids)
-      bytes += wire::encoded_id_bytes(id) + 1;
+    // Their bytes are counted where the frame is encoded (the bridge).
     st.deps.metrics->announcements_sent.fetch_add(run.ids.size());
-    st.deps.metrics->announcement_bytes_sent.fetch_add(bytes);
   }
   st.row.updates_sent += run.items.size();
   st.deps.metrics->updates_forwarded.fetch_add(run.items.size());

@@ -89,25 +89,29 @@ class PeerClient:
             self.send({"type": "ack", "upto": msg["upto"]})
         return msg
 
+    def _read_until(self, done, timeout, what):
+        """Reads (recording) until done(frame) is true -> that frame; socket.timeout at the deadline."""
+        end = time.monotonic() + timeout
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise socket.timeout(what)
+            msg = self.next_frame(left)
+            if done(msg):
+                return msg
+
     def wait_for(self, pred, timeout=DEADLINE):
         """Reads until a frame matches pred (a type name or a function) and returns it;
         AssertionError at the deadline or when the link closes first."""
         match = (lambda m: m.get("type") == pred) if isinstance(pred, str) else pred
-        end = time.monotonic() + timeout
-        while True:
-            left = end - time.monotonic()
-            try:
-                if left <= 0:
-                    raise socket.timeout()
-                msg = self.next_frame(left)
-            except socket.timeout:
-                raise AssertionError(f"no frame matching {pred!r} within {timeout}s; "
-                                     f"got {self.types()}") from None
-            except WSClosed as closed:
-                raise AssertionError(f"link closed ({closed}) before a frame matching {pred!r}; "
-                                     f"got {self.types()}") from None
-            if match(msg):
-                return msg
+        try:
+            return self._read_until(match, timeout, pred)
+        except socket.timeout:
+            raise AssertionError(f"no frame matching {pred!r} within {timeout}s; "
+                                 f"got {self.types()}") from None
+        except WSClosed as closed:
+            raise AssertionError(f"link closed ({closed}) before a frame matching {pred!r}; "
+                                 f"got {self.types()}") from None
 
     def first(self, kind, timeout=DEADLINE):
         """The first frame of type `kind` received so far, or the next one."""
@@ -124,17 +128,12 @@ class PeerClient:
 
     def drain(self, timeout):
         """Reads until the node closes the link -> WSClosed; AssertionError at the deadline."""
-        end = time.monotonic() + timeout
-        while True:
-            left = end - time.monotonic()
-            try:
-                if left <= 0:
-                    raise socket.timeout()
-                self.next_frame(left)
-            except WSClosed as closed:
-                return closed
-            except socket.timeout:
-                raise AssertionError(f"link still open after {timeout}s; got {self.types()}") from None
+        try:
+            self._read_until(lambda m: False, timeout, "close")
+        except WSClosed as closed:
+            return closed
+        except socket.timeout:
+            raise AssertionError(f"link still open after {timeout}s; got {self.types()}") from None
 
     def types(self):
         return [m.get("type") for m in self.frames]
