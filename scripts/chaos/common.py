@@ -96,8 +96,9 @@ def start_writers(count, node_of, ledger, rnd, stop, first_id=0, **kw):
 
 
 def join_all(writers, deadline_s=60):
+    end = time.monotonic() + deadline_s  # one deadline for all of them
     for w in writers:
-        w.join(deadline_s)
+        w.join(max(0, end - time.monotonic()))
     hung = [w.wid for w in writers if w.is_alive()]
     if hung:
         raise AssertionError(f"writers {hung} did not stop within {deadline_s}s")

@@ -20,10 +20,11 @@ def mesh(n):
 
 
 def random_graph(n, extra, seed):
-    """A connected graph: a random spanning tree plus `extra` distinct extra edges."""
+    """A connected graph: a random spanning tree plus `extra` distinct extra edges (fewer when
+    n nodes have no room for that many: then all n*(n-1)/2 edges)."""
     rnd = random.Random(seed)
     edges = {tuple(sorted((i, rnd.randrange(i)))) for i in range(1, n)}
-    while len(edges) < n - 1 + extra:
+    while len(edges) < min(n - 1 + extra, n * (n - 1) // 2):  # more would never be found
         a, b = rnd.sample(range(n), 2)
         edges.add(tuple(sorted((a, b))))
     return sorted(edges)
