@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace p2p {
 
@@ -30,6 +31,21 @@ using add_index_atom = caf::atom_constant<caf::atom("addindex")>;
 using drop_index_atom = caf::atom_constant<caf::atom("dropindex")>;
 using schema_atom = caf::atom_constant<caf::atom("schema")>;
 using import_atom = caf::atom_constant<caf::atom("import")>;
+using collect_atom = caf::atom_constant<caf::atom("collect")>;
+using reconcile_atom = caf::atom_constant<caf::atom("reconcile")>;
+using horizon_atom = caf::atom_constant<caf::atom("horizon")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+
+/// One page of a reconciling peer's inventory: every path it holds in
+/// (after, through] (`through` empty: to the end), and its horizon. What
+/// this node holds in that range, older than the horizon and not listed,
+/// was deleted there and collected (database::remove_absent).
+struct absent_page {
+  std::string after;
+  std::string through;
+  std::vector<std::string> held; // sorted
+  hlc_time horizon = 0;
+};
 
 /// An update as applied by this node, with the local change sequence number
 /// it got (the `id:` of an SSE event, the position for catch-up).
@@ -51,7 +67,13 @@ typename Inspector::result_type inspect(Inspector& f, change& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, write_batch& x) {
   return f(caf::meta::type_name("write_batch"), x.updates, x.from,
-           x.checkpoint_epoch, x.checkpoint_seq);
+           x.checkpoint_epoch, x.checkpoint_seq, x.check_horizon);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, absent_page& x) {
+  return f(caf::meta::type_name("absent_page"), x.after, x.through, x.held,
+           x.horizon);
 }
 
 enum class p2p_errc : uint8_t {

@@ -49,6 +49,25 @@ std::string render_metrics(const node_metrics& m, const database& db,
       db.last_seq());
   add(out, "p2p_store_map_bytes", "gauge", "LMDB map size",
       db.map_size());
+  auto horizon = db.horizon();
+  add(out, "p2p_tombstones", "gauge", "tombstones held (deletes not collected)",
+      horizon.tombstones_held);
+  add(out, "p2p_tombstones_collected_total", "counter",
+      "tombstones removed past the TTL", horizon.collected);
+  add(out, "p2p_tombstone_horizon_ms", "gauge",
+      "wall-clock ms below which every tombstone is gone (0: none collected)",
+      wall_ms_of(horizon.horizon));
+  add(out, "p2p_updates_dropped_horizon_total", "counter",
+      "updates older than the horizon for paths not held, dropped",
+      horizon.dropped);
+  add(out, "p2p_reconciles_served_total", "counter",
+      "syncs answered with an inventory (the peer may hold collected deletes)",
+      m.reconciles_served.load());
+  add(out, "p2p_reconciles_total", "counter",
+      "reconciliations with a peer finished here", m.reconciles_made.load());
+  add(out, "p2p_reconcile_removed_total", "counter",
+      "entries removed here as deleted and collected elsewhere",
+      m.reconcile_removed.load());
   add(out, "p2p_updates_received_total", "counter",
       "updates received from peers", m.updates_received.load());
   add(out, "p2p_updates_applied_total", "counter",

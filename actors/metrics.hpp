@@ -55,6 +55,11 @@ struct node_metrics {
   std::atomic<uint64_t> sheds{0};
   std::atomic<uint64_t> passive_size{0};
   std::atomic<uint64_t> active_links{0};
+  // Tombstone collection: reconciliations served to peers (one per sync
+  // that needed one) and made with peers, entries removed by them here.
+  std::atomic<uint64_t> reconciles_served{0};
+  std::atomic<uint64_t> reconciles_made{0};
+  std::atomic<uint64_t> reconcile_removed{0};
   std::atomic<uint64_t> queries_indexed{0};
   std::atomic<uint64_t> queries_scanned{0};
 };

@@ -129,8 +129,14 @@ node_stats P2PServer::stats() const {
   auto& d = *impl_;
   node_stats s;
   auto p = d.parts_or_none();
-  if (p.db)
+  if (p.db) {
     s.entries = p.db->live_entries();
+    auto hz = p.db->horizon();
+    s.tombstones = hz.tombstones_held;
+    s.tombstones_collected = hz.collected;
+    s.horizon = hz.horizon;
+    s.dropped_by_horizon = hz.dropped;
+  }
   if (p.callbacks)
     s.callback_subscriptions = p.callbacks->size();
   s.writes = d.metrics.writes.load();

@@ -75,6 +75,10 @@ struct server_options {
   /// Tree broadcast (Plumtree) with peers that speak it; false floods every
   /// update on every link, as before.
   bool broadcast_tree = true;
+  /// Tombstones older than this are collected (0: kept for ever). Nodes
+  /// must exchange every delete within it: a node away for longer
+  /// reconciles with its peers when it comes back (README, "Deletes").
+  std::chrono::milliseconds tombstone_ttl{std::chrono::hours(24 * 7)};
   /// The application's write and read hooks (hooks.hpp).
   node_hooks hooks;
   /// Field indexes to have, as (prefix, JSON pointer): created and built
@@ -101,6 +105,12 @@ struct node_stats {
   uint64_t grafts_sent = 0; // ids asked for after an announcement
   uint64_t prunes_sent = 0;
   uint64_t callback_subscriptions = 0; // subscribe() callbacks still kept
+  // Tombstone collection: held now, collected ever, the horizon (a stamp:
+  // every tombstone below it is gone), updates dropped by it.
+  uint64_t tombstones = 0;
+  uint64_t tombstones_collected = 0;
+  uint64_t horizon = 0;
+  uint64_t dropped_by_horizon = 0;
 };
 
 /// Thrown by the blocking methods for a bad path or value, or a failure,

@@ -3,6 +3,7 @@
 // lifecycle and the seed's calls; p2p_server_data.cpp: queries, indexes,
 // schemas, export and import).
 #include "actors/callback_subscriptions.hpp"
+#include "actors/collector_actor.hpp"
 #include "actors/http/http_server.hpp"
 #include "actors/link/link_table.hpp"
 #include "actors/metrics.hpp"
@@ -45,6 +46,7 @@ struct P2PServer::impl {
   router_actor router;
   bridge_actor bridge;
   overlay_actor overlay; // null without peer exchange
+  collector_actor collector; // null when tombstones are kept for ever
   std::vector<peer_actor> outbound_peers;
   std::shared_ptr<link_table> links = std::make_shared<link_table>();
   std::shared_ptr<callback_subscriptions> callbacks;

@@ -5,6 +5,7 @@
 
 #include "actors/p2p_server_impl.hpp"
 #include "actors/link/bridge_actor.hpp"
+#include "actors/collector_actor.hpp"
 #include "actors/link/overlay_actor.hpp"
 #include "actors/link/peer_actor.hpp"
 #include "actors/metrics.hpp"
@@ -90,6 +91,8 @@ void P2PServer::start() {
   d.id = db->node_id();
   auto& sys = *d.system;
   d.store = sys.spawn<caf::detached>(store_impl, db, &d.metrics);
+  if (d.options.tombstone_ttl.count() > 0)
+    d.collector = sys.spawn(collector_impl, d.store, d.options.tombstone_ttl);
   auto sse_budget = std::make_shared<stream_budget>(d.options.sse_buffer_bytes);
   d.subscriptions = sys.spawn(subscriptions_impl, &d.metrics.subscribers,
                               sse_budget);
@@ -222,6 +225,7 @@ void P2PServer::impl::tear_down(caf::exit_reason links_reason) {
   d.stop_actor(d.bridge, links_reason);
   if (d.http)
     d.http->stop();
+  d.stop_actor(d.collector);
   // The store first: it commits what is queued and answers the router.
   d.stop_actor(d.store);
   d.stop_actor(router);

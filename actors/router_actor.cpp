@@ -32,8 +32,9 @@ using write_done = std::function<void(caf::expected<update>)>;
 void write_local(self_ptr self, update u, write_done done) {
   auto& st = self->state;
   st.pending.add(u.path, u.is_tombstone());
-  self->request(st.store, caf::infinite, apply_atom::value,
-                write_batch{{u}, {}, {}, 0})
+  write_batch batch{{u}, {}, {}, 0};
+  batch.check_horizon = false; // stamped now: never a collected value
+  self->request(st.store, caf::infinite, apply_atom::value, std::move(batch))
     .then(
       [self, u, done](std::vector<uint64_t>& seqs) mutable {
         self->state.pending.done(u.path);
@@ -245,6 +246,29 @@ router_actor::behavior_type router_impl(self_ptr self, router_deps deps) {
     [self](remote_atom,
            write_batch& batch) -> caf::typed_response_promise<uint64_t> {
       return apply_remote(self, std::move(batch));
+    },
+    [self](reconcile_atom,
+           absent_page& page) -> caf::typed_response_promise<uint64_t> {
+      auto rp = self->make_response_promise<uint64_t>();
+      self->request(self->state.store, caf::infinite, reconcile_atom::value,
+                    std::move(page))
+        .then(
+          [self, rp](std::vector<update>& removed) mutable {
+            auto& st = self->state;
+            // Not in the change log (no peer is sent them): subscribers
+            // see each at the log's current position.
+            auto seq = st.db->last_seq();
+            for (auto& u : removed)
+              self->send(st.subscriptions, publish_atom::value,
+                         change{std::move(u), seq});
+            st.metrics->reconcile_removed.fetch_add(removed.size());
+            rp.deliver(uint64_t{removed.size()});
+          },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
+    },
+    [self](horizon_atom, hlc_time horizon) {
+      self->send(self->state.store, horizon_atom::value, horizon);
     },
     [self](peer_up_atom, peer_actor& who) {
       auto& peers = self->state.peers;

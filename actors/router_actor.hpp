@@ -53,6 +53,9 @@ struct node_metrics;
 /// write_command: a put or delete answered through a callback;
 /// remote (batch from a peer) -> how many changed the store; peer_up (who):
 /// tell `who` whenever the change log grows; flush: internal.
+/// reconcile (a reconciling peer's inventory page) -> how many entries it
+/// removed here (subscribers see them deleted; peers are not sent them);
+/// horizon (stamp): adopts a reconciled peer's horizon.
 using router_actor = caf::typed_actor<
   caf::replies_to<put_atom, std::string, std::string>::with<update>,
   caf::replies_to<delete_atom, std::string>::with<update>,
@@ -68,6 +71,8 @@ using router_actor = caf::typed_actor<
   caf::reacts_to<unsubscribe_atom, uint64_t>,
   caf::reacts_to<write_command>,
   caf::replies_to<remote_atom, write_batch>::with<uint64_t>,
+  caf::replies_to<reconcile_atom, absent_page>::with<uint64_t>,
+  caf::reacts_to<horizon_atom, hlc_time>,
   caf::reacts_to<peer_up_atom, peer_actor>,
   caf::reacts_to<caf::flush_atom>>;
 

@@ -5,6 +5,8 @@
 
 #include <caf/all.hpp>
 
+#include <cstdio>
+
 namespace p2p {
 
 namespace {
@@ -12,6 +14,9 @@ namespace {
 // Past this many queued updates a commit happens without waiting for the
 // commit message, so one transaction never grows without bound.
 constexpr std::size_t max_batch_updates = 4096;
+// Tombstones collected per transaction: a few milliseconds of the writer,
+// so the writes queued meanwhile wait no longer than that.
+constexpr std::size_t collect_per_transaction = 512;
 
 void flush(store_actor::stateful_pointer<store_state> self) {
   auto& st = self->state;
@@ -65,6 +70,35 @@ store_impl(store_actor::stateful_pointer<store_state> self,
       return rp;
     },
     [self](commit_atom) { flush(self); },
+    [self](collect_atom, hlc_time cutoff) -> caf::result<uint64_t, bool> {
+      flush(self); // writes queued first: none waits behind a collection
+      try {
+        auto r = self->state.db->collect_tombstones(cutoff,
+                                                    collect_per_transaction);
+        return {r.removed, r.more};
+      } catch (const std::exception& e) {
+        return make_error(p2p_errc::storage_failure, e.what());
+      }
+    },
+    [self](reconcile_atom,
+           const absent_page& page) -> caf::result<std::vector<update>> {
+      flush(self);
+      try {
+        return self->state.db->remove_absent(page.after, page.through,
+                                             page.held, page.horizon);
+      } catch (const std::exception& e) {
+        return make_error(p2p_errc::storage_failure, e.what());
+      }
+    },
+    [self](horizon_atom, hlc_time horizon) {
+      flush(self);
+      try {
+        self->state.db->raise_horizon(horizon);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "p2p-node: cannot keep the horizon: %s\n",
+                     e.what());
+      }
+    },
     [self](add_index_atom, const std::string& prefix, const std::string& field)
       -> caf::result<index_def, uint64_t> {
       try {

@@ -1,5 +1,6 @@
 #include "apps/node_options.hpp"
 
+#include "protocol/duration.hpp"
 #include "protocol/peer_url.hpp"
 
 #include <cctype>
@@ -42,6 +43,12 @@ std::string node_usage() {
          "tree, ids\n"
          "                      elsewhere) or flood (every payload on every "
          "link)\n"
+         "  --tombstone-ttl D   collect deletes' tombstones older than D "
+         "(500ms, 2s, 90m,\n"
+         "                      12h, 7d; default 7d; 0 keeps them for ever). "
+         "Every node\n"
+         "                      must hear of a delete within it, or "
+         "reconcile\n"
          "  --token-file PATH   bearer token needed for PUT and DELETE (peer "
          "links then\n"
          "                      need --secret-file)\n"
@@ -212,6 +219,12 @@ launch_command parse_node_args(const std::vector<std::string>& args) {
       if (value != "tree" && value != "flood")
         return fail("--broadcast must be tree or flood");
       o.broadcast_tree = value == "tree";
+    } else if (flag == "--tombstone-ttl") {
+      auto ttl = parse_duration(value);
+      if (!ttl)
+        return fail("--tombstone-ttl must be a duration such as 2s, 90m, "
+                    "12h or 7d (0: keep tombstones for ever)");
+      o.tombstone_ttl = *ttl;
     } else if (flag == "--io-threads") {
       if (!parse_number<int>(value, o.io_threads, 1, 64))
         return fail("--io-threads must be a number from 1 to 64");

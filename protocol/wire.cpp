@@ -130,7 +130,8 @@ bool decode_object(const json::object& obj, message& out, std::string& why,
     return true;
   }
   bool ok = false;
-  if (detail::decode_overlay(type, obj, out, why, now_ms, ok))
+  if (detail::decode_overlay(type, obj, out, why, now_ms, ok)
+      || detail::decode_reconcile(type, obj, out, why, now_ms, ok))
     return ok;
   why = "unknown message type '" + type + "'";
   return false;

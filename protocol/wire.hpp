@@ -36,6 +36,7 @@ struct hello {
   // none, and must be sent none of the messages below `error`).
   bool speaks_peers = false; // "peers": peers, shed
   bool speaks_tree = false;  // "tree": changes' ids, graft, prune, payload
+  bool speaks_reconcile = false; // "reconcile": reconcile, reconciled, horizon
 };
 
 /// With a cluster secret: proof that the sender knows it, bound to both
@@ -120,14 +121,38 @@ struct peers {
 /// "This node has enough links and is closing ours; try the others."
 struct shed {};
 
+/// Tombstone collection (WIRE.md, "reconcile"): a page of the sender's
+/// inventory, every path it holds in (after, through] (`end`: to the end
+/// of the key space), sent to a node that may hold values whose deletes the
+/// sender collected; what the receiver holds in that range older than
+/// `horizon` and not listed, it removes.
+struct reconcile {
+  hlc_time horizon = 0;
+  std::string after;
+  std::string through; // empty with `end`
+  bool end = false;
+  std::vector<std::string> paths; // ascending, each in (after, through]
+};
+
+/// The receiver applied one `reconcile` page (flow control).
+struct reconciled {};
+
+/// Sent once the receiver applied every page and the sender's log up to
+/// where it stood: "you now hold my picture; take my horizon".
+struct horizon {
+  hlc_time value = 0;
+};
+
 /// Limits of the overlay and tree messages (a liar cannot make a node hold
 /// more than this per frame).
 constexpr std::size_t max_ids_per_frame = 2048;
 constexpr std::size_t max_addresses_per_frame = 32;
 constexpr std::size_t max_url_bytes = 256;
+constexpr std::size_t max_paths_per_page = 4096;
 
 using message = std::variant<hello, auth, sync, changes, ack, error, graft,
-                             prune, payload, peers, shed>;
+                             prune, payload, peers, shed, reconcile,
+                             reconciled, horizon>;
 
 /// Parses one frame. On failure returns false and says why in `why`.
 /// `now_ms` is the receiver's wall clock, for the skew check: an item of
@@ -147,6 +172,9 @@ std::string encode(const graft& m);
 std::string encode(const prune& m);
 std::string encode(const peers& m);
 std::string encode(const shed& m);
+std::string encode(const reconcile& m);
+std::string encode(const reconciled& m);
+std::string encode(const horizon& m);
 /// A graft's answer, from `items` by pointer.
 std::string encode_payload(const std::vector<const update*>& items);
 /// Encodes `items` (by pointer, to send straight from a read buffer).

@@ -12,6 +12,7 @@ namespace {
 
 constexpr const char* feature_peers = "peers";
 constexpr const char* feature_tree = "tree";
+constexpr const char* feature_reconcile = "reconcile";
 
 /// The array field `name`, at most `max` long.
 const json::array* bounded_array(reader& r, const char* name,
@@ -207,6 +208,7 @@ bool decode_hello_overlay(const json::object& obj, hello& m,
         return why = "field 'features' must hold strings", false;
       m.speaks_peers |= f.get_string() == feature_peers;
       m.speaks_tree |= f.get_string() == feature_tree;
+      m.speaks_reconcile |= f.get_string() == feature_reconcile;
     }
   }
   return true;
@@ -217,15 +219,14 @@ void append_hello_overlay(std::string& out, const hello& m) {
     out += ",\"advertise\":";
     append_json_string(out, m.advertise);
   }
-  if (m.speaks_peers || m.speaks_tree) {
-    out += ",\"features\":[";
-    if (m.speaks_peers)
-      out += std::string("\"") + feature_peers + "\"";
-    if (m.speaks_tree)
-      out += std::string(m.speaks_peers ? "," : "") + "\"" + feature_tree
-             + "\"";
-    out += ']';
-  }
+  std::string features;
+  for (auto [speaks, name] : {std::pair{m.speaks_peers, feature_peers},
+                              std::pair{m.speaks_tree, feature_tree},
+                              std::pair{m.speaks_reconcile, feature_reconcile}})
+    if (speaks)
+      features += (features.empty() ? "\"" : ",\"") + std::string(name) + '"';
+  if (!features.empty())
+    out += ",\"features\":[" + features + ']';
 }
 
 } // namespace p2p::wire::detail

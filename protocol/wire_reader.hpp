@@ -101,6 +101,12 @@ bool decode_overlay(const std::string& type, const json::object& obj,
                     message& out, std::string& why, uint64_t now_ms,
                     bool& ok);
 
+/// The decoders of the reconciliation messages (wire_reconcile.cpp), as
+/// decode_overlay.
+bool decode_reconcile(const std::string& type, const json::object& obj,
+                      message& out, std::string& why, uint64_t now_ms,
+                      bool& ok);
+
 /// Reads the hello's optional overlay fields (advertise, features).
 bool decode_hello_overlay(const json::object& obj, hello& m,
                           std::string& why);

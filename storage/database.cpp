@@ -81,7 +81,9 @@ void database::open_as_owner(std::size_t initial_map_size) {
   meta_ = t.open_db("meta");
   checkpoints_ = t.open_db("checkpoints");
   schemas_ = t.open_db("schemas");
+  tombstones_ = t.open_db("tombstones");
   indexes_.open(t);
+  index_tombstones(t);
   std::string_view existing;
   if (!t.get(meta_, node_id_key, existing))
     t.put(meta_, node_id_key, random_hex_id());
@@ -185,41 +187,69 @@ std::vector<std::vector<uint64_t>>
 database::apply_in(lmdb::txn& t, const std::vector<write_batch>& batches) {
   std::vector<std::vector<uint64_t>> result;
   result.reserve(batches.size());
-  uint64_t seq = 0;
-  {
-    lmdb::cursor c(t, changes_);
-    if (c.last())
-      seq = decode_seq_key(c.key());
-  }
+  uint64_t seq = last_seq_in(t);
   auto max_time = read_u64(t, meta_, max_time_key);
   auto live = read_u64(t, meta_, live_key);
+  auto horizon = read_u64(t, meta_, horizon_key);
+  std::string own_id; // read when a re-delete needs it
   const auto& defs = index_defs(t);
+  // Stores `u` over what the path holds (`old`: nothing when null).
+  auto store = [&](const update& u, const std::optional<record_view>& old,
+                   std::string_view from) {
+    std::string old_value; // outlives the page `old` points into
+    bool was_live = false;
+    if (old) {
+      // Read all of `old` first: a write may move the page it points into.
+      was_live = old->value != "null";
+      if (!defs.empty())
+        old_value = old->value;
+      auto old_time = old->time;
+      auto old_seq = old->seq;
+      if (!was_live)
+        t.del(tombstones_, tombstone_key(old_time, u.path));
+      t.del(changes_, encode_seq_key(old_seq));
+    }
+    if (!defs.empty())
+      indexes_.on_change(t, defs, u.path, old_value, u.value);
+    ++seq;
+    t.put(records_, u.path, encode_record(u, seq, from));
+    t.put(changes_, encode_seq_key(seq), u.path);
+    if (u.is_tombstone())
+      t.put(tombstones_, tombstone_key(u.time, u.path), {});
+    live = live + (u.is_tombstone() ? 0 : 1) - (was_live ? 1 : 0);
+    if (u.time > max_time)
+      max_time = u.time;
+    return seq;
+  };
   for (const auto& batch : batches) {
     auto& seqs = result.emplace_back(batch.updates.size(), 0);
     for (std::size_t i = 0; i < batch.updates.size(); ++i) {
       const auto& u = batch.updates[i];
-      std::string_view old;
-      std::string old_value; // outlives the page `old` points into
-      bool was_live = false;
-      if (t.get(records_, u.path, old)) {
-        if (auto rec = view_record(old)) {
-          if (!version_wins(u.time, u.origin, u.value, rec->time, rec->origin,
-                            rec->value))
-            continue;
-          was_live = rec->value != "null";
-          if (!defs.empty())
-            old_value = rec->value;
-          t.del(changes_, encode_seq_key(rec->seq));
+      std::string_view bytes;
+      std::optional<record_view> old;
+      if (t.get(records_, u.path, bytes))
+        old = view_record(bytes);
+      if (old) {
+        if (!version_wins(u.time, u.origin, u.value, old->time, old->origin,
+                          old->value))
+          continue;
+      } else if (batch.check_horizon && u.time < horizon) {
+        // Older than the horizon and not held: a value whose delete was
+        // collected here. Dropped; one from a peer is deleted again (just
+        // after its stamp) so that the nodes that still hold it converge
+        // on its absence instead of keeping it where we never will.
+        dropped_by_horizon_.fetch_add(1, std::memory_order_relaxed);
+        if (batch.from.empty() || u.is_tombstone())
+          continue;
+        if (own_id.empty()) {
+          std::string_view id;
+          t.get(meta_, node_id_key, id);
+          own_id = std::string(id);
         }
+        store(update{u.path, "null", u.time + 1, own_id}, std::nullopt, {});
+        continue;
       }
-      if (!defs.empty())
-        indexes_.on_change(t, defs, u.path, old_value, u.value);
-      seqs[i] = ++seq;
-      t.put(records_, u.path, encode_record(u, seq, batch.from));
-      t.put(changes_, encode_seq_key(seq), u.path);
-      live = live + (u.is_tombstone() ? 0 : 1) - (was_live ? 1 : 0);
-      if (u.time > max_time)
-        max_time = u.time;
+      seqs[i] = store(u, old, batch.from);
     }
     if (!batch.checkpoint_epoch.empty()
         && batch.checkpoint_seq

@@ -11,6 +11,9 @@
 //   index_defs, index_entries: field indexes (indexes.hpp), kept in the
 //            transaction that changes the records.
 //   schemas: prefix -> JSON Schema text (checked by the router, not here).
+//   tombstones: [u64 stamp, big-endian][path] -> nothing, one per tombstone
+//            held, so collection reads only what it removes, oldest first
+//            (database_tombstones.cpp).
 // Writes go through apply() from one thread at a time (the store actor).
 // Reads are lock-free MVCC snapshots any thread may take.
 #include "protocol/sketch.hpp"
@@ -19,6 +22,7 @@
 #include "storage/query_runner.hpp"
 #include "storage/record.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -41,6 +45,30 @@ struct write_batch {
   std::string from;             // node id they came from; empty when local
   std::string checkpoint_epoch; // when not empty: remember checkpoint_seq
   uint64_t checkpoint_seq = 0;
+  /// An update older than the horizon for a path not held is dropped (its
+  /// delete was collected). Off for local writes and for the stream of the
+  /// peer this node is reconciling with (that peer's picture is adopted).
+  bool check_horizon = true;
+};
+
+/// What one collection transaction did (collect_tombstones).
+struct collect_result {
+  uint64_t removed = 0;
+  bool more = false; // tombstones older than the cutoff remain
+};
+
+/// Tombstone collection's durable state (meta) and counters.
+struct horizon_state {
+  /// Every tombstone stamped below this is gone (collected here, or
+  /// adopted from a peer after reconciling with it): an update older than
+  /// it for a path not held can only be one whose delete was collected.
+  hlc_time horizon = 0;
+  /// A peer whose checkpoint into this db is below this may hold what was
+  /// removed here without a tombstone left to tell it: it reconciles.
+  uint64_t reconcile_below = 0;
+  uint64_t collected = 0;       // tombstones collected, ever
+  uint64_t tombstones_held = 0; // now
+  uint64_t dropped = 0;         // updates dropped by the horizon (this run)
 };
 
 /// owner: the one process that serves (or maintains) the db; a second
@@ -134,6 +162,28 @@ public:
   std::string setting(std::string_view key) const;
   void set_setting(std::string_view key, const std::string& value);
 
+  // Tombstone collection and reconciliation (database_tombstones.cpp).
+
+  /// Removes up to `max_records` tombstones stamped below `cutoff`, oldest
+  /// first, in one transaction, and raises the horizon past them.
+  collect_result collect_tombstones(hlc_time cutoff, std::size_t max_records);
+  /// A reconciling peer's inventory page: of the records with paths in
+  /// (after, through] (`through` empty: to the end), removes those stamped
+  /// below `horizon` whose path is not in `held` (sorted), without a
+  /// tombstone. Returns the removed records.
+  std::vector<update> remove_absent(std::string_view after,
+                                    std::string_view through,
+                                    const std::vector<std::string>& held,
+                                    hlc_time horizon);
+  /// Adopts a reconciled peer's horizon when it is higher.
+  void raise_horizon(hlc_time horizon);
+  horizon_state horizon() const;
+  /// Paths of the records (tombstones included) after `after`, in order:
+  /// at most `max_paths`, or about `max_bytes` of them.
+  std::vector<std::string> paths_page(std::string_view after,
+                                      std::size_t max_paths,
+                                      std::size_t max_bytes) const;
+
   uint64_t last_seq() const;
   hlc_time max_time() const;
   uint64_t live_entries() const;
@@ -152,6 +202,13 @@ private:
   void write(const std::function<void(lmdb::txn&)>& body,
              bool flush_meta = true);
   void indexes_changed(lmdb::txn& t);
+  /// Builds the tombstone index of a db made before it existed.
+  void index_tombstones(lmdb::txn& t);
+  /// Removes a record and its change-log entry (and index entries), in `t`.
+  void remove_record(lmdb::txn& t, std::string_view path,
+                     const record_view& rec);
+  /// The largest change seq given out, removed entries included.
+  uint64_t last_seq_in(const lmdb::txn& t) const;
   /// The index definitions, reloaded when another transaction changed them.
   const std::vector<index_def>& index_defs(const lmdb::txn& t);
 
@@ -164,12 +221,14 @@ private:
   unsigned meta_ = 0;
   unsigned checkpoints_ = 0;
   unsigned schemas_ = 0;
+  unsigned tombstones_ = 0;
   index_store indexes_;
   int owner_lock_fd_ = -1; // flock'ed while this process owns the db
   bool closed_as_if_killed_ = false;
   // Only touched inside write transactions, which LMDB serializes.
   std::vector<index_def> index_defs_;
   uint64_t index_generation_ = ~uint64_t{0};
+  std::atomic<uint64_t> dropped_by_horizon_{0};
 };
 
 } // namespace p2p

@@ -80,11 +80,7 @@ std::vector<stored_record> database::changes_since(
 std::pair<sketch, uint64_t> database::summarize(std::size_t cells) const {
   std::pair<sketch, uint64_t> out{sketch(cells), 0};
   reader r(*this);
-  {
-    lmdb::cursor c(r.txn, changes_);
-    if (c.last())
-      out.second = decode_seq_key(c.key());
-  }
+  out.second = last_seq_in(r.txn);
   lmdb::cursor c(r.txn, records_);
   for (bool ok = c.first(); ok; ok = c.next())
     if (auto v = view_record(c.value()))
@@ -108,8 +104,7 @@ database::find_elements(const std::vector<uint64_t>& elements) const {
 
 uint64_t database::last_seq() const {
   reader r(*this);
-  lmdb::cursor c(r.txn, changes_);
-  return c.last() ? decode_seq_key(c.key()) : 0;
+  return last_seq_in(r.txn);
 }
 
 hlc_time database::max_time() const {

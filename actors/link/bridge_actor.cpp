@@ -239,6 +239,7 @@ bridge_actor::behavior_type bridge_impl(self_ptr self, peer_deps peers,
       // be shed: any other would have nowhere else to go.
       hello.speaks_peers = !st.secret.empty() && st.peers.min_links > 0;
       hello.speaks_tree = st.peers.tree;
+      hello.speaks_reconcile = true;
       send_frame(self, id, wire::encode(hello));
     },
     [self](link_down_atom, uint64_t id, std::string& reason) {

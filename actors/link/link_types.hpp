@@ -23,7 +23,8 @@ namespace p2p::wire {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, hello& x) {
   return f(caf::meta::type_name("hello"), x.version, x.id, x.epoch, x.nonce,
-           x.now, x.advertise, x.speaks_peers, x.speaks_tree);
+           x.now, x.advertise, x.speaks_peers, x.speaks_tree,
+           x.speaks_reconcile);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, auth& x) {
@@ -75,6 +76,19 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shed&) {
   return f(caf::meta::type_name("shed"));
 }
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reconcile& x) {
+  return f(caf::meta::type_name("reconcile"), x.horizon, x.after, x.through,
+           x.end, x.paths);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reconciled&) {
+  return f(caf::meta::type_name("reconciled"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, horizon& x) {
+  return f(caf::meta::type_name("horizon"), x.value);
+}
 
 } // namespace p2p::wire
 
@@ -107,7 +121,6 @@ using closed_all_atom = caf::atom_constant<caf::atom("closed_all")>;
 using graft_check_atom = caf::atom_constant<caf::atom("graft_chk")>;
 using link_up_atom = caf::atom_constant<caf::atom("link_up")>;
 using dial_ended_atom = caf::atom_constant<caf::atom("dial_ended")>;
-using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using shed_atom = caf::atom_constant<caf::atom("shed")>;
 
 /// One link's end of the protocol (see peer_actor.hpp). Decoded messages
@@ -121,6 +134,8 @@ using peer_actor = caf::typed_actor<
   caf::reacts_to<wire::graft>,
   caf::reacts_to<wire::prune>, caf::reacts_to<wire::payload>,
   caf::reacts_to<wire::peers>, caf::reacts_to<wire::shed>,
+  caf::reacts_to<wire::reconcile>, caf::reacts_to<wire::reconciled>,
+  caf::reacts_to<wire::horizon>,
   caf::reacts_to<log_atom>,
   caf::reacts_to<hello_deadline_atom, uint64_t>,
   caf::reacts_to<graft_check_atom>,

@@ -2,6 +2,7 @@
 
 #include "actors/link/peer_broadcast.hpp"
 #include "actors/link/peer_catch_up.hpp"
+#include "actors/link/peer_reconcile.hpp"
 #include "actors/link/ws_link.hpp"
 #include "actors/metrics.hpp"
 #include "storage/database.hpp"
@@ -106,6 +107,7 @@ void link_lost(self_ptr self, const std::string& reason) {
   st.up = false;
   st.replication.stop();
   broadcast::link_ended(st);
+  reconciliation::link_ended(st);
   st.link_id = 0;
   // What the other side said before closing says more than the close.
   st.row.last_error = st.peer_error.empty() ? reason
@@ -151,6 +153,7 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       st.deps.metrics->links_up.fetch_add(1);
       st.shed = false;
       st.row.advertise = h.advertise;
+      st.remote_reconciles = h.speaks_reconcile;
       broadcast::reset(st, h.speaks_tree);
       set_state(self, "up");
       if (st.deps.overlay) {
@@ -165,8 +168,11 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       // Catch-up: ask for everything after what we applied from this db;
       // from a db we never synced with, send a sketch of what we hold so
       // that it sends only what we lack.
+      auto request = catch_up::sync_request(st, st.deps.db->checkpoint(h.epoch));
+      if (request.since == 0 && request.sketch.empty())
+        reconciliation::on_fresh_sync_sent(st);
       self->send(st.deps.bridge, send_atom::value, st.link_id,
-                 catch_up::sync_request(st, st.deps.db->checkpoint(h.epoch)));
+                 std::move(request));
       st.row.url = st.url;
       self->send(st.deps.router, peer_up_atom::value, peer_actor{self});
     },
@@ -188,6 +194,7 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
     [self](const wire::ack& a) {
       self->state.replication.acked(a.upto);
       catch_up::pump(self);
+      reconciliation::on_log_acked(self);
     },
     [self](wire::error& e) {
       self->state.peer_error = "peer said: " + e.message;
@@ -213,6 +220,9 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       if (st.deps.overlay)
         self->send(st.deps.overlay, std::move(m), st.link_id);
     },
+    [self](wire::reconcile& page) { reconciliation::on_page(self, page); },
+    [self](wire::reconciled&) { reconciliation::on_reconciled(self); },
+    [self](const wire::horizon& h) { reconciliation::on_horizon(self, h); },
     [self](wire::shed&) {
       self->state.shed = true; // the close follows
     },

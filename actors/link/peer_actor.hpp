@@ -48,6 +48,29 @@ struct peer_deps {
   std::shared_ptr<graft_claims> claims; // one per node (null: none)
 };
 
+/// Reconciliation (peer_reconcile.cpp), serving side: our inventory pages
+/// to a node that may hold what we collected, then our horizon.
+struct reconcile_out {
+  bool active = false;
+  bool sent_end = false;
+  hlc_time horizon = 0;
+  std::string after;     // the next page starts past this path
+  std::size_t in_flight = 0; // pages not yet acknowledged
+  uint64_t upto = 0;     // our log position at its sync
+};
+
+/// Reconciliation, receiving side: the other node's pages applied here.
+/// While `baseline`, its updates skip our horizon check: we adopt its
+/// picture (we are the stale one, or we started empty).
+struct reconcile_in {
+  bool baseline = false;
+  bool started = false;
+  bool ended = false;
+  hlc_time horizon = 0;
+  std::string next_after;
+  std::size_t applying = 0; // pages sent to the store, not yet answered
+};
+
 struct peer_state {
   static inline const char* name = "p2p.peer";
 
@@ -65,6 +88,9 @@ struct peer_state {
 
   replication_window replication; // sending our change log
   inbound_runs inbound;           // the other's runs, acknowledged in order
+  bool remote_reconciles = false; // its hello lists "reconcile"
+  reconcile_out serving;
+  reconcile_in adopting;
 
   // Tree broadcast (Plumtree) on this link, with a tree per origin (as
   // Riak's broadcast keeps eager and lazy peers per root): both sides speak

@@ -104,6 +104,9 @@ void apply(self_ptr self, std::vector<update> items,
   auto link = st.link_id;
   write_batch batch{std::move(items), st.row.remote_id,
                     upto ? st.remote_epoch : std::string{}, upto.value_or(0)};
+  // The node we adopt the picture of (reconciliation): not checked
+  // against our horizon.
+  batch.check_horizon = !st.adopting.baseline;
   self
     ->request(st.deps.router, apply_timeout, remote_atom::value,
               std::move(batch))

@@ -4,6 +4,7 @@
 #include "actors/link/peer_catch_up.hpp"
 
 #include "actors/link/peer_broadcast.hpp"
+#include "actors/link/peer_reconcile.hpp"
 #include "actors/metrics.hpp"
 #include "protocol/sketch.hpp"
 #include "storage/database.hpp"
@@ -38,8 +39,9 @@ private:
 /// The other node sent a sketch of what it holds: subtract it from ours
 /// and queue just the records it lacks, then stream the log from the
 /// position our sketch reflects. If the difference is too large to decode,
-/// stream the whole log instead.
-void reconcile(self_ptr self, const std::string& text) {
+/// stream the whole log instead. Notes in `facts` what the sketch said.
+void catch_up_by_sketch(self_ptr self, const std::string& text,
+                        reconciliation::sync_facts& facts) {
   auto& st = self->state;
   auto theirs = sketch::from_text(text);
   if (!theirs)
@@ -54,6 +56,8 @@ void reconcile(self_ptr self, const std::string& text) {
     st.replication.start(0, st.row.remote_id, st.deps.db->last_seq());
     return;
   }
+  facts.sketch_decoded = true;
+  facts.holds_what_we_lack = !we_lack.empty();
   st.deps.metrics->sketch_syncs.fetch_add(1);
   st.replication.catch_up_from(st.deps.db->find_elements(they_lack), position);
 }
@@ -104,8 +108,12 @@ void on_sync(self_ptr self, const wire::sync& s) {
   bool holds_nothing = (s.since == 0 && s.sketch.empty()) || past_our_log;
   st.replication.start(past_our_log ? 0 : s.since, st.row.remote_id,
                        holds_nothing ? last : 0);
-  if (s.since == 0 && !s.sketch.empty())
-    reconcile(self, s.sketch);
+  reconciliation::sync_facts facts;
+  facts.holds_nothing = holds_nothing;
+  facts.since = past_our_log ? 0 : s.since;
+  facts.by_sketch = s.since == 0 && !s.sketch.empty();
+  if (facts.by_sketch)
+    catch_up_by_sketch(self, s.sketch, facts);
   if (past_our_log && !st.asked_afresh) {
     st.asked_afresh = true; // once per link: a liar may repeat it
     log_line(st, "its checkpoint " + std::to_string(s.since)
@@ -115,6 +123,9 @@ void on_sync(self_ptr self, const wire::sync& s) {
     self->send(st.deps.bridge, send_atom::value, st.link_id,
                sync_request(st, 0));
   }
+  // Its first page goes before the first run: the other node then takes
+  // the whole stream as the picture it adopts.
+  reconciliation::on_sync(self, facts);
   pump(self);
 }
 

@@ -236,3 +236,50 @@ TEST_CASE("wire: malformed or oversized overlay messages are refused") {
     ids += std::string(i ? "," : "") + R"({"path":"a","hlc":"5","origin":"ab"})";
   CHECK(!decode_error(ids + "]}").empty());
 }
+
+TEST_CASE("wire: reconciliation messages round-trip and are checked whole") {
+  wire::message m;
+  std::string why;
+  auto now = system_wall_ms();
+  wire::reconcile page{hlc_from_ms(now - 1000) + 7, "a", "c", false, {"b", "c"}};
+  REQUIRE(wire::decode(wire::encode(page), m, why));
+  auto& got = std::get<wire::reconcile>(m);
+  CHECK(got.horizon == page.horizon);
+  CHECK(got.after == "a");
+  CHECK(got.through == "c");
+  CHECK_FALSE(got.end);
+  CHECK(got.paths == page.paths);
+  wire::reconcile last{0, "", "", true, {}};
+  REQUIRE(wire::decode(wire::encode(last), m, why));
+  CHECK(std::get<wire::reconcile>(m).end);
+  CHECK(std::get<wire::reconcile>(m).horizon == 0);
+  REQUIRE(wire::decode(wire::encode(wire::reconciled{}), m, why));
+  CHECK(std::holds_alternative<wire::reconciled>(m));
+  REQUIRE(wire::decode(wire::encode(wire::horizon{page.horizon}), m, why));
+  CHECK(std::get<wire::horizon>(m).value == page.horizon);
+  wire::hello h{1, "ab", "cd"};
+  h.speaks_reconcile = true;
+  REQUIRE(wire::decode(wire::encode(h), m, why));
+  CHECK(std::get<wire::hello>(m).speaks_reconcile);
+  CHECK_FALSE(std::get<wire::hello>(m).speaks_tree);
+
+  // Paths out of order, outside the range, invalid; a range backwards; a
+  // horizon ahead of our clock; too many paths.
+  auto bad = [&](wire::reconcile p) { return decode_error(wire::encode(p)); };
+  CHECK(bad({1, "a", "c", false, {"c", "b"}}).find("ascend") != std::string::npos);
+  CHECK(bad({1, "a", "c", false, {"b", "d"}}).find("ascend") != std::string::npos);
+  CHECK(bad({1, "b", "c", false, {"a"}}).find("ascend") != std::string::npos);
+  CHECK(bad({1, "a", "c", false, {"b", "b"}}).find("ascend") != std::string::npos);
+  CHECK(!bad({1, "a", "c", false, {"../x"}}).empty());
+  CHECK(bad({1, "c", "a", false, {}}).find("through") != std::string::npos);
+  CHECK(!bad({1, "../a", "", true, {}}).empty());
+  CHECK(bad({hlc_from_ms(now + 3600 * 1000), "", "", true, {}}).find("horizon")
+        != std::string::npos);
+  CHECK(!decode_error(R"({"type":"horizon","horizon":-1})").empty());
+  CHECK(!decode_error(R"({"type":"reconcile","horizon":"1","after":"","end":"yes","paths":[]})")
+           .empty());
+  wire::reconcile many{1, "", "", true, {}};
+  for (int i = 0; i < 4097; ++i)
+    many.paths.push_back("p/" + std::to_string(100000 + i));
+  CHECK(bad(many).find("more than 4096") != std::string::npos);
+}

@@ -1,0 +1,161 @@
+#include "actors/link/peer_reconcile.hpp"
+
+#include "actors/metrics.hpp"
+#include "storage/database.hpp"
+
+#include <caf/all.hpp>
+
+namespace p2p::reconciliation {
+
+namespace {
+
+// Pages in flight, and what one holds: a few hundred KiB a frame, so pages
+// interleave with the log's runs on the link.
+constexpr std::size_t pages_in_flight = 2;
+constexpr std::size_t page_bytes = 256 * 1024;
+// A liar may send pages without waiting; more than this unapplied closes.
+constexpr std::size_t max_pages_applying = 2 * pages_in_flight;
+constexpr auto apply_timeout = std::chrono::seconds(60);
+
+void send_frame(self_ptr self, std::string text) {
+  self->send(self->state.deps.bridge, send_atom::value, self->state.link_id,
+             std::move(text));
+}
+
+void close_link(self_ptr self, const std::string& why) {
+  self->send(self->state.deps.bridge, close_atom::value, self->state.link_id,
+             why);
+}
+
+/// Sends our horizon once the pages are applied and our log has been
+/// applied there through where it stood at its sync.
+void finish_if_done(self_ptr self) {
+  auto& st = self->state;
+  auto& out = st.serving;
+  if (!out.active || !out.sent_end || out.in_flight > 0
+      || st.replication.cursor() < out.upto || st.replication.in_flight() > 0)
+    return;
+  out.active = false;
+  send_frame(self, wire::encode(wire::horizon{out.horizon}));
+}
+
+void send_pages(self_ptr self) {
+  auto& st = self->state;
+  auto& out = st.serving;
+  while (out.active && !out.sent_end && out.in_flight < pages_in_flight) {
+    wire::reconcile page;
+    page.horizon = out.horizon;
+    page.after = out.after;
+    // With no horizon nothing can be removed there: one empty last page.
+    if (out.horizon > 0)
+      page.paths = st.deps.db->paths_page(out.after, wire::max_paths_per_page,
+                                          page_bytes);
+    std::size_t bytes = 0;
+    for (const auto& p : page.paths)
+      bytes += p.size();
+    page.end = page.paths.size() < wire::max_paths_per_page
+               && bytes < page_bytes;
+    if (!page.end)
+      out.after = page.through = page.paths.back();
+    out.sent_end = page.end;
+    ++out.in_flight;
+    send_frame(self, wire::encode(page));
+  }
+  finish_if_done(self);
+}
+
+} // namespace
+
+void on_sync(self_ptr self, const sync_facts& facts) {
+  auto& st = self->state;
+  st.serving = {};
+  if (!st.remote_reconciles)
+    return; // an older node: it cannot be told (WIRE.md)
+  auto hz = st.deps.db->horizon();
+  bool behind = facts.since > 0 && facts.since < hz.reconcile_below;
+  bool unknown = facts.by_sketch && hz.horizon > 0
+                 && (!facts.sketch_decoded || facts.holds_what_we_lack);
+  if (!facts.holds_nothing && !behind && !unknown)
+    return;
+  if (behind || unknown)
+    st.deps.metrics->reconciles_served.fetch_add(1);
+  st.serving.active = true;
+  st.serving.horizon = hz.horizon;
+  st.serving.upto = st.deps.db->last_seq();
+  send_pages(self);
+}
+
+void on_fresh_sync_sent(peer_state& st) {
+  st.adopting = {};
+  st.adopting.baseline = st.remote_reconciles;
+}
+
+void on_reconciled(self_ptr self) {
+  auto& out = self->state.serving;
+  if (out.in_flight == 0)
+    return close_link(self, "acknowledged a reconcile page it was not sent");
+  --out.in_flight;
+  send_pages(self);
+}
+
+void on_log_acked(self_ptr self) {
+  finish_if_done(self);
+}
+
+void on_page(self_ptr self, wire::reconcile& page) {
+  auto& st = self->state;
+  auto& in = st.adopting;
+  if (page.after.empty()) {
+    // A (new) reconciliation from the start: a second sync restarts it.
+    in = {};
+    in.started = true;
+    in.horizon = page.horizon;
+  } else if (!in.started || in.ended || page.after != in.next_after
+             || page.horizon != in.horizon) {
+    return close_link(self, "reconcile page out of order");
+  }
+  if (in.applying >= max_pages_applying)
+    return close_link(self, "too many reconcile pages unacknowledged");
+  in.baseline = true;
+  in.ended = page.end;
+  in.next_after = page.through;
+  ++in.applying;
+  absent_page absent{std::move(page.after), std::move(page.through),
+                     std::move(page.paths), page.horizon};
+  auto link = st.link_id;
+  self
+    ->request(st.deps.router, apply_timeout, reconcile_atom::value,
+              std::move(absent))
+    .then(
+      [self, link](uint64_t) {
+        auto& st = self->state;
+        if (st.link_id != link)
+          return;
+        if (st.adopting.applying > 0)
+          --st.adopting.applying;
+        send_frame(self, wire::encode(wire::reconciled{}));
+      },
+      [self, link](caf::error& err) {
+        if (self->state.link_id == link)
+          close_link(self, "cannot reconcile: " + caf::to_string(err));
+      });
+}
+
+void on_horizon(self_ptr self, const wire::horizon& h) {
+  auto& st = self->state;
+  auto& in = st.adopting;
+  if (!in.ended || in.applying > 0 || h.value != in.horizon)
+    return close_link(self, "a horizon before its reconciliation ended");
+  in = {};
+  if (h.value == 0)
+    return; // it has collected nothing: nothing to adopt
+  self->send(st.deps.router, horizon_atom::value, h.value);
+  st.deps.metrics->reconciles_made.fetch_add(1);
+}
+
+void link_ended(peer_state& st) {
+  st.serving = {};
+  st.adopting = {};
+}
+
+} // namespace p2p::reconciliation

@@ -1,0 +1,190 @@
+// Tombstone collection with a horizon, and the local side of a
+// reconciliation (see database.hpp, and README "Deletes and tombstones").
+//
+// A tombstone stamped below the horizon is gone, so an update older than the
+// horizon for a path the node does not hold can only be a value whose delete
+// was collected: apply_in drops it. Collection removes the oldest tombstones
+// first, through the tombstone index, in transactions of a bounded size.
+#include "storage/database_internal.hpp"
+
+#include <algorithm>
+
+namespace p2p {
+
+uint64_t database::last_seq_in(const lmdb::txn& t) const {
+  uint64_t seq = 0;
+  lmdb::cursor c(t, changes_);
+  if (c.last())
+    seq = decode_seq_key(c.key());
+  return std::max(seq, read_u64(t, meta_, removed_seq_key));
+}
+
+void database::index_tombstones(lmdb::txn& t) {
+  std::string_view built;
+  if (t.get(meta_, tombstone_index_key, built))
+    return;
+  std::vector<std::string> keys;
+  {
+    lmdb::cursor c(t, records_);
+    for (bool ok = c.first(); ok; ok = c.next())
+      if (auto v = view_record(c.value()); v && v->value == "null")
+        keys.push_back(tombstone_key(v->time, c.key()));
+  }
+  for (const auto& key : keys)
+    t.put(tombstones_, key, {});
+  t.put(meta_, tombstone_index_key, "1");
+}
+
+void database::remove_record(lmdb::txn& t, std::string_view path,
+                             const record_view& rec) {
+  // Copies first: the deletes below may move the page `rec` points into.
+  auto time = rec.time;
+  auto seq = rec.seq;
+  bool live = rec.value != "null";
+  std::string value(rec.value);
+  std::string key(path);
+  const auto& defs = index_defs(t);
+  if (!defs.empty())
+    indexes_.on_change(t, defs, key, value, "null");
+  if (live)
+    write_u64(t, meta_, live_key, read_u64(t, meta_, live_key) - 1);
+  else
+    t.del(tombstones_, tombstone_key(time, key));
+  t.del(changes_, encode_seq_key(seq));
+  t.del(records_, key);
+  if (seq > read_u64(t, meta_, removed_seq_key))
+    write_u64(t, meta_, removed_seq_key, seq);
+}
+
+collect_result database::collect_tombstones(hlc_time cutoff,
+                                            std::size_t max_records) {
+  collect_result result;
+  write(
+    [&](lmdb::txn& t) {
+      result = {};
+      std::vector<std::string> keys;
+      {
+        lmdb::cursor c(t, tombstones_);
+        for (bool ok = c.first(); ok; ok = c.next()) {
+          auto key = c.key();
+          if (key.size() < 8 || decode_seq_key(key.substr(0, 8)) >= cutoff)
+            break;
+          if (keys.size() >= max_records) {
+            result.more = true;
+            break;
+          }
+          keys.emplace_back(key);
+        }
+      }
+      auto horizon = read_u64(t, meta_, horizon_key);
+      auto below = read_u64(t, meta_, reconcile_below_key);
+      for (const auto& key : keys) {
+        auto time = decode_seq_key(std::string_view(key).substr(0, 8));
+        auto path = std::string_view(key).substr(8);
+        std::string_view bytes;
+        auto rec = t.get(records_, path, bytes) ? view_record(bytes)
+                                                : std::nullopt;
+        if (!rec || rec->value != "null" || rec->time != time) {
+          t.del(tombstones_, key); // stale entry: nothing to collect
+          continue;
+        }
+        // A peer that has not applied our log through this tombstone will
+        // never be sent it now: it must reconcile.
+        below = std::max(below, rec->seq);
+        remove_record(t, path, *rec);
+        horizon = std::max(horizon, time);
+        ++result.removed;
+      }
+      write_u64(t, meta_, horizon_key, horizon);
+      write_u64(t, meta_, reconcile_below_key, below);
+      write_u64(t, meta_, collected_key,
+                read_u64(t, meta_, collected_key) + result.removed);
+    },
+    false); // losing a collection to an OS crash only collects it again
+  return result;
+}
+
+std::vector<update>
+database::remove_absent(std::string_view after, std::string_view through,
+                        const std::vector<std::string>& held,
+                        hlc_time horizon) {
+  std::vector<update> removed;
+  write([&](lmdb::txn& t) {
+    removed.clear();
+    std::vector<std::pair<std::string, std::string>> doomed; // path, record
+    {
+      lmdb::cursor c(t, records_);
+      auto h = held.begin();
+      for (bool ok = after.empty() ? c.first() : c.seek(after); ok;
+           ok = c.next()) {
+        auto path = c.key();
+        if (!after.empty() && path <= after)
+          continue;
+        if (!through.empty() && path > through)
+          break;
+        while (h != held.end() && *h < path)
+          ++h;
+        if (h != held.end() && *h == path)
+          continue;
+        auto rec = view_record(c.value());
+        if (rec && rec->time < horizon)
+          doomed.emplace_back(path, c.value());
+      }
+    }
+    for (const auto& [path, bytes] : doomed) {
+      auto rec = view_record(bytes);
+      remove_record(t, path, *rec);
+      if (rec->value != "null")
+        removed.push_back(update{path, "null", rec->time, std::string(rec->origin)});
+    }
+    if (!doomed.empty()) {
+      // Every peer that synced with us may hold what we just removed, and
+      // no tombstone will tell it: each reconciles at its next sync.
+      auto below = last_seq_in(t) + 1;
+      if (below > read_u64(t, meta_, reconcile_below_key))
+        write_u64(t, meta_, reconcile_below_key, below);
+    }
+  });
+  return removed;
+}
+
+void database::raise_horizon(hlc_time horizon) {
+  write([&](lmdb::txn& t) {
+    if (horizon > read_u64(t, meta_, horizon_key))
+      write_u64(t, meta_, horizon_key, horizon);
+  });
+}
+
+horizon_state database::horizon() const {
+  reader r(*this);
+  horizon_state out;
+  out.horizon = read_u64(r.txn, meta_, horizon_key);
+  out.reconcile_below = read_u64(r.txn, meta_, reconcile_below_key);
+  out.collected = read_u64(r.txn, meta_, collected_key);
+  auto records = r.txn.entries(records_);
+  auto live = read_u64(r.txn, meta_, live_key);
+  out.tombstones_held = records > live ? records - live : 0;
+  out.dropped = dropped_by_horizon_.load(std::memory_order_relaxed);
+  return out;
+}
+
+std::vector<std::string> database::paths_page(std::string_view after,
+                                              std::size_t max_paths,
+                                              std::size_t max_bytes) const {
+  std::vector<std::string> out;
+  std::size_t bytes = 0;
+  reader r(*this);
+  lmdb::cursor c(r.txn, records_);
+  for (bool ok = after.empty() ? c.first() : c.seek(after); ok;
+       ok = c.next()) {
+    if (!after.empty() && c.key() <= after)
+      continue;
+    bytes += c.key().size();
+    out.emplace_back(c.key());
+    if (out.size() >= max_paths || bytes >= max_bytes)
+      break;
+  }
+  return out;
+}
+
+} // namespace p2p
