@@ -32,9 +32,17 @@ void close_link(self_ptr self, const std::string& why) {
 void finish_if_done(self_ptr self) {
   auto& st = self->state;
   auto& out = st.serving;
-  if (!out.active || !out.sent_end || out.in_flight > 0
-      || st.replication.cursor() < out.upto || st.replication.in_flight() > 0)
+  auto& rep = st.replication;
+  if (!out.active || !out.sent_end || out.in_flight > 0 || rep.in_flight() > 0
+      || rep.backlog_size() > 0)
     return;
+  if (rep.cursor() < out.upto) {
+    // The log's last positions may be gone (collected): read on from the
+    // cursor, up to `upto` there must be nothing left to send.
+    auto next = st.deps.db->changes_since(rep.cursor(), 1);
+    if (!next.empty() && next.front().seq <= out.upto)
+      return;
+  }
   out.active = false;
   send_frame(self, wire::encode(wire::horizon{out.horizon}));
 }

@@ -156,13 +156,14 @@ def spread_writes(nodes, items, threads_per_node=2):
 
 
 class ClusterTestCase(NodeTestCase):
-    def start_topology(self, n, edges, name="n"):
-        """Starts n nodes; for each edge (a, b) the later-started one dials the other. Waits
-        until every node has one up link per edge it is on. Returns the nodes in index order."""
+    def start_topology(self, n, edges, name="n", args=()):
+        """Starts n nodes (with launcher `args`); for each edge (a, b) the later-started one dials
+        the other. Waits until every node has one up link per edge it is on. Returns the nodes in
+        index order."""
         nodes = []
         for i in range(n):
             targets = [nodes[j].url for a, b in edges for j in (a, b) if max(a, b) == i and j != i]
-            nodes.append(self.start_node(f"{name}{i}", peers=targets))
+            nodes.append(self.start_node(f"{name}{i}", args=args, peers=targets))
         self.wait_links(nodes, degrees(n, edges))
         return nodes
 
