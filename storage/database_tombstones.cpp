@@ -41,11 +41,10 @@ void database::remove_record(lmdb::txn& t, std::string_view path,
   auto time = rec.time;
   auto seq = rec.seq;
   bool live = rec.value != "null";
-  std::string value(rec.value);
   std::string key(path);
   const auto& defs = index_defs(t);
   if (!defs.empty())
-    indexes_.on_change(t, defs, key, value, "null");
+    indexes_.on_change(t, defs, key, std::string(rec.value), "null");
   if (live)
     write_u64(t, meta_, live_key, read_u64(t, meta_, live_key) - 1);
   else
@@ -108,43 +107,67 @@ std::vector<update>
 database::remove_absent(std::string_view after, std::string_view through,
                         const std::vector<std::string>& held,
                         hlc_time horizon) {
+  // A stale node may hold far more in a page's range than the peer lists:
+  // the range is worked through in transactions of a bounded size, holding
+  // paths only (a value may be 1 MiB).
+  constexpr std::size_t examine_per_transaction = 16384;
   std::vector<update> removed;
-  write([&](lmdb::txn& t) {
-    removed.clear();
-    std::vector<std::pair<std::string, std::string>> doomed; // path, record
-    {
-      lmdb::cursor c(t, records_);
-      auto h = held.begin();
-      for (bool ok = after.empty() ? c.first() : c.seek(after); ok;
-           ok = c.next()) {
-        auto path = c.key();
-        if (!after.empty() && path <= after)
-          continue;
-        if (!through.empty() && path > through)
-          break;
-        while (h != held.end() && *h < path)
-          ++h;
-        if (h != held.end() && *h == path)
-          continue;
-        auto rec = view_record(c.value());
-        if (rec && rec->time < horizon)
-          doomed.emplace_back(path, c.value());
+  std::string resume(after); // examined through here
+  bool more = true;
+  while (more) {
+    std::size_t removed_before = removed.size();
+    write([&](lmdb::txn& t) {
+      removed.resize(removed_before);
+      more = false;
+      std::vector<std::string> doomed;
+      std::string last = resume;
+      {
+        lmdb::cursor c(t, records_);
+        auto h = std::lower_bound(held.begin(), held.end(), resume);
+        std::size_t examined = 0;
+        for (bool ok = resume.empty() ? c.first() : c.seek(resume); ok;
+             ok = c.next()) {
+          auto path = c.key();
+          if (!resume.empty() && path <= resume)
+            continue;
+          if (!through.empty() && path > through)
+            break;
+          if (++examined > examine_per_transaction) {
+            more = true;
+            break;
+          }
+          last = std::string(path);
+          while (h != held.end() && *h < path)
+            ++h;
+          if (h != held.end() && *h == path)
+            continue;
+          auto rec = view_record(c.value());
+          if (rec && rec->time < horizon)
+            doomed.emplace_back(path);
+        }
       }
-    }
-    for (const auto& [path, bytes] : doomed) {
-      auto rec = view_record(bytes);
-      remove_record(t, path, *rec);
-      if (rec->value != "null")
-        removed.push_back(update{path, "null", rec->time, std::string(rec->origin)});
-    }
-    if (!doomed.empty()) {
-      // Every peer that synced with us may hold what we just removed, and
-      // no tombstone will tell it: each reconciles at its next sync.
-      auto below = last_seq_in(t) + 1;
-      if (below > read_u64(t, meta_, reconcile_below_key))
-        write_u64(t, meta_, reconcile_below_key, below);
-    }
-  });
+      for (const auto& path : doomed) {
+        std::string_view bytes;
+        if (!t.get(records_, path, bytes))
+          continue;
+        auto rec = view_record(bytes);
+        if (!rec)
+          continue;
+        if (rec->value != "null")
+          removed.push_back(update{path, "null", rec->time, std::string(rec->origin)});
+        remove_record(t, path, *rec);
+      }
+      if (!doomed.empty()) {
+        // Every peer that synced with us may hold what we just removed,
+        // and no tombstone will tell it: each reconciles at its next sync.
+        auto below = last_seq_in(t) + 1;
+        if (below > read_u64(t, meta_, reconcile_below_key))
+          write_u64(t, meta_, reconcile_below_key, below);
+      }
+      if (more)
+        resume = last;
+    });
+  }
   return removed;
 }
 

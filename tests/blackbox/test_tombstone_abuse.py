@@ -1,0 +1,380 @@
+"""A peer that knows the cluster secret against tombstone collection's messages (protocol/WIRE.md,
+`reconcile`, `reconciled`, `horizon`; README "Deletes and tombstones"), on a node started with
+`--tombstone-ttl 1s`:
+
+- lying reconciliations (a page out of order, paths that do not ascend or fall outside the
+  page's range, a horizon far ahead, pages sent without waiting, a `horizon` before any page or
+  not the pages', a `reconciled` never asked for) close the link with an `error` naming the
+  problem and a 1008, remove nothing of the node's data, and leave the node serving HTTP and
+  accepting a new link;
+- a well-formed reconciliation removes exactly the unlisted entries older than the page's
+  horizon (subscribers see deletes), and the node adopts the horizon;
+- after that, an update older than the horizon for a path the node does not hold is dropped,
+  counted, and deleted again just past its stamp, which the node streams to its peers;
+- a peer whose hello does not list "reconcile" is never sent `reconcile` or `horizon`, and still
+  gets the data; one that lists it gets the page before the first run, then the horizon.
+
+Every malicious page below is destructive if the node applied it: horizon = now, so every entry
+the node holds is older, and its range covers the node's data with no path listed."""
+import json, time
+
+from harness import WORK, NodeTestCase, SSEClient, now_ms, wait_until
+from peer_client import SECRET, PeerClient, item, rand_id, write_secret
+from ws_client import TEXT, WSClient
+
+DEADLINE = 10
+TTL = ["--tombstone-ttl", "1s"]
+FEATURES = ("peers", "tree", "reconcile")
+N_DATA = 50
+
+
+def hlc_of_ms(ms):
+    """An HLC stamp (wall ms * 65536) as the wire sends it: a string of digits."""
+    return str(int(ms) << 16)
+
+
+def ms_of_hlc(stamp):
+    return int(stamp) >> 16
+
+
+def page(horizon, after, through=None, paths=(), end=False):
+    m = {"type": "reconcile", "horizon": horizon, "after": after, "paths": list(paths)}
+    if end:
+        m["end"] = True
+    else:
+        m["through"] = through
+    return m
+
+
+def burst(p, frames):
+    """All frames in one write: the node reads them before it can answer any."""
+    p.ws.send_raw(b"".join(WSClient.frame(TEXT, json.dumps(f).encode()) for f in frames))
+
+
+def metric(node, name):
+    return node.metrics().get(name, 0.0)
+
+
+def changed_items(p):
+    """Every item of every `changes` run the peer received: path -> the last one."""
+    out = {}
+    for run in p.of_type("changes"):
+        for i in run.get("items", []):
+            out[i["path"]] = i
+    return out
+
+
+class TombstoneAbuseBase(NodeTestCase):
+    def victim(self):
+        return self.start_node("tomb", args=["--secret-file", write_secret(WORK), *TTL])
+
+    def peer(self, node, **kw):
+        kw.setdefault("features", FEATURES)
+        p = PeerClient(node, secret=SECRET, **kw)
+        self.addCleanup(p.close)
+        return p
+
+    def full_scan(self, node):
+        status, rows = node.scan("", 10000)
+        self.assertEqual(status, 200, rows)
+        return rows
+
+    def fill(self, node, prefix="data/", n=N_DATA):
+        for i in range(n):
+            self.assertEqual(node.put(f"{prefix}k{i:03d}", {"i": i})[0], 200)
+        rows = self.full_scan(node)
+        self.assertEqual(len(rows), n)
+        return rows
+
+    def assert_closed(self, p, want, timeout=DEADLINE):
+        """The node sends an error naming `want` and closes the link with 1008."""
+        closed = p.drain(timeout)
+        errors = p.of_type("error")
+        self.assertTrue(errors and want in errors[-1].get("message", ""),
+                        f"errors {errors}, want {want!r}; frames {p.types()}")
+        self.assertEqual(closed.code, 1008, closed)
+        return errors[-1]["message"]
+
+    def assert_new_link_works(self, node):
+        """A new link is accepted, and a run on it is applied and acked. The store handles the
+        run after anything the closed link had asked of it, so the scan that follows sees all."""
+        p = self.peer(node, sync=False)
+        good = item(f"after/{rand_id()}", value="fine", origin=p.id)
+        p.send({"type": "changes", "upto": 1, "items": [good]})
+        p.wait_for(lambda m: m == {"type": "ack", "upto": 1})
+        self.assertEqual(node.get(good["path"]), (200, "fine"))
+        p.close()
+        return good["path"]
+
+    def assert_nothing_removed(self, node, before, p, want, frames=None):
+        """Sends `frames` (all at once), expects the close naming `want`, then: the data is
+        untouched, nothing was counted removed, the node serves HTTP and takes a new link."""
+        if frames:
+            burst(p, frames)
+        message = self.assert_closed(p, want)
+        extra = self.assert_new_link_works(node)
+        after = [r for r in self.full_scan(node) if r["path"] != extra]
+        self.assertEqual(after, before, "the lying peer's frames removed data")
+        self.assertEqual(metric(node, "p2p_reconcile_removed_total"), 0)
+        self.assertEqual(metric(node, "p2p_tombstone_horizon_ms"), 0, "a lying peer's horizon was adopted")
+        self.assertEqual(node.request("GET", "/health")[0], 200)
+        self.assertTrue(node.serving(), "a PUT and GET failed")
+        return message
+
+
+class LyingReconcileTest(TombstoneAbuseBase):
+    """Each case on a node holding 50 entries written over HTTP before it."""
+
+    def setUp(self):
+        self.node = self.victim()
+        self.before = self.fill(self.node)
+
+    def test_page_out_of_order(self):
+        p = self.peer(self.node, sync=False)
+        now = hlc_of_ms(now_ms())
+        # ("", "a"] holds nothing of the node's: harmless, and applied. The next page skips
+        # ("a", "b"] and claims ("b", ...) to the end holds nothing.
+        self.assert_nothing_removed(self.node, self.before, p, "reconcile page out of order", [
+            page(now, "", "a"), page(now, "b", end=True)])
+        self.assertIn({"type": "reconciled"}, p.frames, "the first, valid page was not answered")
+
+    def test_page_with_another_horizon_than_the_first(self):
+        p = self.peer(self.node, sync=False)
+        now = now_ms()
+        self.assert_nothing_removed(self.node, self.before, p, "reconcile page out of order", [
+            page(hlc_of_ms(now - 1000), "", "a"), page(hlc_of_ms(now), "a", end=True)])
+
+    def test_page_after_the_end(self):
+        p = self.peer(self.node, sync=False)
+        now = hlc_of_ms(now_ms())
+        # The first page lists everything (removes nothing) and ends the reconciliation; a page
+        # that goes on after the end (from "cz", to the end, listing nothing) must be refused.
+        self.assert_nothing_removed(self.node, self.before, p, "reconcile page out of order", [
+            page(now, "", end=True, paths=[r["path"] for r in self.before]),
+            page(now, "cz", end=True)])
+
+    def test_paths_not_ascending(self):
+        p = self.peer(self.node, sync=False)
+        self.assert_nothing_removed(self.node, self.before, p, "must ascend", [
+            page(hlc_of_ms(now_ms()), "", end=True, paths=["data/k010", "data/k001"])])
+
+    def test_duplicate_path(self):
+        p = self.peer(self.node, sync=False)
+        self.assert_nothing_removed(self.node, self.before, p, "must ascend", [
+            page(hlc_of_ms(now_ms()), "", end=True, paths=["data/k001", "data/k001"])])
+
+    def test_path_outside_the_range(self):
+        for name, bad in (("past through", page(hlc_of_ms(now_ms()), "", "data/k010", ["data/k020"])),
+                          ("at after", page(hlc_of_ms(now_ms()), "data/k000", "data/k099", ["data/k000"])),
+                          ("before after", page(hlc_of_ms(now_ms()), "data/k010", "data/k099", ["data/k005"]))):
+            with self.subTest(name):
+                p = self.peer(self.node, sync=False)
+                self.assert_nothing_removed(self.node, self.before, p, "must ascend", [bad])
+
+    def test_range_backwards(self):
+        p = self.peer(self.node, sync=False)
+        self.assert_nothing_removed(self.node, self.before, p, "'through' must be a path past 'after'", [
+            page(hlc_of_ms(now_ms()), "data/k099", "data/k000")])
+
+    def test_horizon_far_in_the_future(self):
+        p = self.peer(self.node, sync=False)
+        self.assert_nothing_removed(self.node, self.before, p, "a horizon ahead of our clock", [
+            page(hlc_of_ms(now_ms() + 3600 * 1000), "", end=True)])
+
+    def test_horizon_message_far_in_the_future(self):
+        p = self.peer(self.node, sync=False)
+        self.assert_nothing_removed(self.node, self.before, p, "a horizon ahead of our clock", [
+            {"type": "horizon", "horizon": hlc_of_ms(now_ms() + 3600 * 1000)}])
+
+    def test_five_pages_without_waiting(self):
+        p = self.peer(self.node, sync=False)
+        now = hlc_of_ms(now_ms())
+        # Four chained pages over ranges below the data (harmless), then the fifth, which would
+        # remove everything to the end: more than 4 unanswered pages close the link first.
+        chain = [page(now, a, t) for a, t in (("", "a"), ("a", "b"), ("b", "c"), ("c", "cz"))]
+        self.assert_nothing_removed(self.node, self.before, p, "too many reconcile pages",
+                                    chain + [page(now, "cz", end=True)])
+        self.assertLessEqual(len(p.of_type("reconciled")), 4)
+
+    def test_five_restarting_pages_without_waiting(self):
+        p = self.peer(self.node, sync=False)
+        now = hlc_of_ms(now_ms())
+        # `after:""` restarts a reconciliation; restarting must not reset the count of pages
+        # the node has not answered yet (WIRE.md: more than 4 unanswered close the link), or a
+        # liar queues pages without bound. The fifth would remove everything.
+        self.assert_nothing_removed(self.node, self.before, p, "too many reconcile pages",
+                                    [page(now, "", "a")] * 4 + [page(now, "", end=True)])
+
+    def test_horizon_before_any_page(self):
+        p = self.peer(self.node, sync=False)
+        self.assert_nothing_removed(self.node, self.before, p, "a horizon before its reconciliation ended", [
+            {"type": "horizon", "horizon": hlc_of_ms(now_ms())}])
+
+    def test_horizon_before_the_last_page(self):
+        p = self.peer(self.node, sync=False)
+        now = hlc_of_ms(now_ms())
+        p.send(page(now, "", "a"))
+        p.wait_for(lambda m: m == {"type": "reconciled"})
+        self.assert_nothing_removed(self.node, self.before, p, "a horizon before its reconciliation ended", [
+            {"type": "horizon", "horizon": now}])
+
+    def test_horizon_other_than_the_pages(self):
+        p = self.peer(self.node, sync=False)
+        now = now_ms()
+        paths = [r["path"] for r in self.before]  # lists everything: removes nothing
+        p.send(page(hlc_of_ms(now - 60000), "", end=True, paths=paths))
+        p.wait_for(lambda m: m == {"type": "reconciled"})
+        self.assert_nothing_removed(self.node, self.before, p, "a horizon before its reconciliation ended", [
+            {"type": "horizon", "horizon": hlc_of_ms(now)}])
+
+    def test_reconciled_out_of_the_blue(self):
+        # The node serves a page only to a peer that speaks "reconcile" and asks by sync: this
+        # one never asked, so it was sent none.
+        p = self.peer(self.node, sync=False)
+        self.assert_nothing_removed(self.node, self.before, p, "acknowledged a reconcile page it was not sent", [
+            {"type": "reconciled"}])
+        self.assertEqual(p.of_type("reconcile"), [])
+
+
+class ReconcileTest(TombstoneAbuseBase):
+    def reconcile_from_peer(self, node):
+        """t/a..t/e written, then (once they are over a second old) t/f; a peer's one page,
+        horizon = now - 1 s, lists t/b and t/d. -> (peer, horizon, SSE subscriber)."""
+        stamps = {}
+        for name in "abcde":
+            status, body = node.put(f"t/{name}", {"v": name})
+            self.assertEqual(status, 200, body)
+            stamps[name] = int(body["hlc"])
+        oldest_allowed = max(stamps.values()) >> 16
+        wait_until(lambda: now_ms() > oldest_allowed + 1200, 5, what="the writes a second old")
+        status, body = node.put("t/f", {"v": "f"})
+        self.assertEqual(status, 200, body)
+        stamps["f"] = int(body["hlc"])
+        sse = SSEClient(node, "t/")
+        self.addCleanup(sse.close)
+        self.assertEqual(sse.status, 200)
+        sse.wait_comment()
+        horizon = hlc_of_ms(now_ms() - 1000)
+        self.assertTrue(max(stamps[n] for n in "abcde") < int(horizon) < stamps["f"], (stamps, horizon))
+        p = self.peer(node, sync=False)
+        p.send(page(horizon, "", end=True, paths=["t/b", "t/d", "t/x"]))  # t/x: held there only
+        p.wait_for(lambda m: m == {"type": "reconciled"})
+        return p, horizon, sse
+
+    def test_well_formed_reconciliation_removes_the_unlisted_old_entries(self):
+        node = self.victim()
+        p, horizon, sse = self.reconcile_from_peer(node)
+        self.assertEqual(sorted(r["path"] for r in self.full_scan(node)), ["t/b", "t/d", "t/f"])
+        for name in "ace":
+            self.assertEqual(node.get(f"t/{name}")[0], 404, f"t/{name} is still there")
+        self.assertEqual(node.get("t/x")[0], 404, "a listed path it never held appeared")
+        m = node.metrics()
+        self.assertEqual(m.get("p2p_reconcile_removed_total"), 3, m)
+        self.assertEqual(m.get("p2p_tombstones"), 0, "a removal left a tombstone")
+        self.assertEqual(m.get("p2p_tombstone_horizon_ms"), 0, "adopted before the horizon message")
+        # Subscribers see each removal as a delete (value null).
+        deletes = set()
+        while len(deletes) < 3:
+            ev = sse.next_event(DEADLINE)["data"]
+            self.assertIsNone(ev["value"], f"an event other than a delete: {ev}")
+            deletes.add(ev["path"])
+        self.assertEqual(deletes, {"t/a", "t/c", "t/e"})
+        # The horizon: adopted, the link stays up.
+        p.send({"type": "horizon", "horizon": horizon})
+        wait_until(lambda: metric(node, "p2p_tombstone_horizon_ms") == ms_of_hlc(horizon), DEADLINE,
+                   what=f"p2p_tombstone_horizon_ms == {ms_of_hlc(horizon)}")
+        self.assertEqual(metric(node, "p2p_reconciles_total"), 1)
+        p.send({"type": "changes", "upto": 1, "items": [item("t/new", value=1, origin=p.id)]})
+        p.wait_for(lambda m: m == {"type": "ack", "upto": 1})
+        self.assertEqual(node.get("t/new"), (200, 1))
+        self.assertEqual(p.of_type("error"), [])
+
+    def test_update_below_the_adopted_horizon_is_dropped_and_deleted_again(self):
+        node = self.victim()
+        p, horizon, _ = self.reconcile_from_peer(node)
+        p.send({"type": "horizon", "horizon": horizon})
+        wait_until(lambda: metric(node, "p2p_tombstone_horizon_ms") == ms_of_hlc(horizon), DEADLINE,
+                   what="the horizon adopted")
+        # A second peer (an older node: no features), fed the node's log.
+        old = self.peer(node, features=None)
+        old.wait_for(lambda m: m.get("type") == "changes" and "t/f" in changed_items(old))
+        dropped0 = metric(node, "p2p_updates_dropped_horizon_total")
+        stale = item("t/ghost", value={"resurrected": True}, origin=rand_id(),
+                     hlc=str(int(horizon) - (5000 << 16)))
+        old.send({"type": "changes", "upto": 1, "items": [stale]})
+        old.wait_for(lambda m: m == {"type": "ack", "upto": 1})
+        self.assertEqual(node.get("t/ghost")[0], 404, "an update below the horizon was stored")
+        self.assertEqual(metric(node, "p2p_updates_dropped_horizon_total"), dropped0 + 1)
+        # Deleted again just past its stamp, by the node, and streamed to its peers.
+        run = old.wait_for(lambda m: m.get("type") == "changes" and "t/ghost" in changed_items(old))
+        tomb = next(i for i in run["items"] if i["path"] == "t/ghost")
+        self.assertIsNone(tomb["value"], tomb)
+        self.assertEqual(int(tomb["hlc"]), int(stale["hlc"]) + 1, tomb)
+        self.assertEqual(tomb["origin"], node.id, tomb)
+        # The same from the peer it adopted the horizon of: its reconciliation is over, so its
+        # updates are checked against the horizon again.
+        stale2 = item("t/ghost2", value=2, origin=p.id, hlc=str(int(horizon) - 1))
+        p.send({"type": "changes", "upto": 2, "items": [stale2]})
+        p.wait_for(lambda m: m == {"type": "ack", "upto": 2})
+        self.assertEqual(node.get("t/ghost2")[0], 404, "an update below the horizon was stored")
+        self.assertEqual(metric(node, "p2p_updates_dropped_horizon_total"), dropped0 + 2)
+        run = old.wait_for(lambda m: m.get("type") == "changes" and "t/ghost2" in changed_items(old))
+        tomb2 = next(i for i in run["items"] if i["path"] == "t/ghost2")
+        self.assertEqual((tomb2["value"], int(tomb2["hlc"]), tomb2["origin"]),
+                         (None, int(stale2["hlc"]) + 1, node.id))
+        # Both re-deletes are below the horizon: the node's own collector takes them.
+        wait_until(lambda: metric(node, "p2p_tombstones_collected_total") >= 2
+                   and metric(node, "p2p_tombstones") == 0, 15, what="the re-deletes collected")
+        # An update above the horizon for a new path is stored as ever.
+        fresh = item("t/fresh", value=3, origin=rand_id())
+        old.send({"type": "changes", "upto": 2, "items": [fresh]})
+        old.wait_for(lambda m: m == {"type": "ack", "upto": 2})
+        self.assertEqual(node.get("t/fresh"), (200, 3))
+
+
+class FeatureGateTest(TombstoneAbuseBase):
+    def node_with_a_horizon(self):
+        node = self.victim()
+        for i in range(5):
+            self.assertEqual(node.put(f"keep/{i}", {"i": i})[0], 200)
+        self.assertEqual(node.put("gone/x", 1)[0], 200)
+        self.assertEqual(node.delete("gone/x")[0], 200)
+        wait_until(lambda: metric(node, "p2p_tombstone_horizon_ms") > 0, 15, interval=0.05,
+                   what="the delete collected (a horizon)")
+        return node
+
+    def sync_all(self, p, want):
+        p.wait_for(lambda m: m.get("type") == "changes" and want <= set(changed_items(p)))
+
+    def test_no_reconcile_to_a_peer_without_the_feature(self):
+        node = self.node_with_a_horizon()
+        want = {f"keep/{i}" for i in range(5)}
+        for name, features in (("no features field", None), ("peers and tree", ("peers", "tree"))):
+            with self.subTest(name):
+                p = self.peer(node, features=features)  # sync since 0: "I hold nothing"
+                self.sync_all(p, want)
+                # A page would have come before the first run (WIRE.md); the horizon once the
+                # runs are acked: give it the time the reconciling peer below needs.
+                p.pump(1.0)
+                sent = p.types()
+                for kind in ("reconcile", "horizon", "reconciled", "error"):
+                    self.assertNotIn(kind, sent, f"sent {kind} to a peer without the feature: {sent}")
+                got = changed_items(p)
+                self.assertEqual({k: v["value"] for k, v in got.items() if k in want},
+                                 {f"keep/{i}": {"i": i} for i in range(5)})
+                p.close()
+
+    def test_a_peer_with_the_feature_gets_a_page_first_then_the_horizon(self):
+        node = self.node_with_a_horizon()
+        want = {f"keep/{i}" for i in range(5)}
+        p = self.peer(node, auto_ack=True)
+        first = p.wait_for(lambda m: m.get("type") in ("reconcile", "changes"))
+        self.assertEqual(first["type"], "reconcile", "the first run came before the page")
+        self.assertTrue(first.get("end"), first)
+        self.assertEqual(first["after"], "")
+        self.assertEqual(ms_of_hlc(first["horizon"]), metric(node, "p2p_tombstone_horizon_ms"))
+        p.send({"type": "reconciled"})
+        self.sync_all(p, want)
+        h = p.wait_for("horizon")
+        self.assertEqual(h["horizon"], first["horizon"])
+        self.assertEqual(p.of_type("error"), [])
