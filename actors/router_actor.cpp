@@ -129,19 +129,28 @@ caf::typed_response_promise<uint64_t> apply_remote(self_ptr self,
   }
   batch.updates = std::move(fresh);
   auto updates = batch.updates; // kept to publish after the commit
+  auto horizon_drops = st.db->dropped_by_horizon();
   self->request(st.store, caf::infinite, apply_atom::value, std::move(batch))
     .then(
-      [self, rp, updates = std::move(updates),
-       ids = std::move(fresh_ids)](std::vector<uint64_t>& seqs) mutable {
+      [self, rp, updates = std::move(updates), ids = std::move(fresh_ids),
+       horizon_drops](std::vector<uint64_t>& seqs) mutable {
         auto& st = self->state;
         // Seen only once durable: a failed commit must not make the retry
         // look like a duplicate.
         for (auto id : ids)
           st.seen.insert(id);
         uint64_t applied = 0;
+        // Dropped by the horizon (counted there), not duplicates; a peer's
+        // was deleted again, a change the peers must be sent.
+        auto dropped = st.db->dropped_by_horizon() - horizon_drops;
+        if (dropped > 0)
+          log_grew(self);
         for (std::size_t i = 0; i < seqs.size() && i < updates.size(); ++i) {
           if (seqs[i] == 0) {
-            st.metrics->duplicates_dropped.fetch_add(1);
+            if (dropped > 0)
+              --dropped;
+            else
+              st.metrics->duplicates_dropped.fetch_add(1);
             continue;
           }
           ++applied;

@@ -94,7 +94,9 @@ void database::open_as_owner(std::size_t initial_map_size) {
   if (!t.get(meta_, epoch_key, existing) || t.get(meta_, open_key, existing))
     t.put(meta_, epoch_key, random_hex_id());
   t.put(meta_, open_key, "1");
+  auto horizon = read_u64(t, meta_, horizon_key);
   t.commit();
+  horizon_cache_.store(horizon);
   // The map may have been grown by an earlier run: use the size on disk.
   if (env_->map_size() < initial_map_size)
     env_->set_map_size(initial_map_size);

@@ -178,6 +178,14 @@ public:
   /// Adopts a reconciled peer's horizon when it is higher.
   void raise_horizon(hlc_time horizon);
   horizon_state horizon() const;
+  /// Updates dropped by the horizon since the process started.
+  uint64_t dropped_by_horizon() const {
+    return dropped_by_horizon_.load(std::memory_order_relaxed);
+  }
+  /// The horizon alone, without a read transaction (kept in memory).
+  hlc_time horizon_stamp() const {
+    return horizon_cache_.load(std::memory_order_acquire);
+  }
   /// Paths of the records (tombstones included) after `after`, in order:
   /// at most `max_paths`, or about `max_bytes` of them.
   std::vector<std::string> paths_page(std::string_view after,
@@ -229,6 +237,7 @@ private:
   std::vector<index_def> index_defs_;
   uint64_t index_generation_ = ~uint64_t{0};
   std::atomic<uint64_t> dropped_by_horizon_{0};
+  std::atomic<hlc_time> horizon_cache_{0}; // meta's, once committed
 };
 
 } // namespace p2p

@@ -58,6 +58,7 @@ void database::remove_record(lmdb::txn& t, std::string_view path,
 collect_result database::collect_tombstones(hlc_time cutoff,
                                             std::size_t max_records) {
   collect_result result;
+  hlc_time committed_horizon = 0;
   write(
     [&](lmdb::txn& t) {
       result = {};
@@ -95,11 +96,13 @@ collect_result database::collect_tombstones(hlc_time cutoff,
         ++result.removed;
       }
       write_u64(t, meta_, horizon_key, horizon);
+      committed_horizon = horizon;
       write_u64(t, meta_, reconcile_below_key, below);
       write_u64(t, meta_, collected_key,
                 read_u64(t, meta_, collected_key) + result.removed);
     },
     false); // losing a collection to an OS crash only collects it again
+  horizon_cache_.store(committed_horizon, std::memory_order_release);
   return result;
 }
 
@@ -172,10 +175,12 @@ database::remove_absent(std::string_view after, std::string_view through,
 }
 
 void database::raise_horizon(hlc_time horizon) {
+  hlc_time committed = 0;
   write([&](lmdb::txn& t) {
-    if (horizon > read_u64(t, meta_, horizon_key))
-      write_u64(t, meta_, horizon_key, horizon);
+    committed = std::max(horizon, read_u64(t, meta_, horizon_key));
+    write_u64(t, meta_, horizon_key, committed);
   });
+  horizon_cache_.store(committed, std::memory_order_release);
 }
 
 horizon_state database::horizon() const {

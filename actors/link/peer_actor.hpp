@@ -53,6 +53,7 @@ struct peer_deps {
 struct reconcile_out {
   bool active = false;
   bool sent_end = false;
+  bool inventory = true; // list our paths (not to a node that holds none)
   hlc_time horizon = 0;
   std::string after;     // the next page starts past this path
   std::size_t in_flight = 0; // pages not yet acknowledged

@@ -27,9 +27,14 @@ void close_link(self_ptr self, const std::string& why) {
              why);
 }
 
+/// Held, or never to be: older than our horizon for a path we do not hold,
+/// it would be dropped (its delete was collected here), so it is not
+/// waited for or grafted.
 bool held(const database& db, const wire::item_id& id) {
   auto rec = db.get(id.path);
-  return rec && holds_at_least(rec->u.time, rec->u.origin, id);
+  if (!rec)
+    return id.time < db.horizon_stamp();
+  return holds_at_least(rec->u.time, rec->u.origin, id);
 }
 
 /// What the store holds against an update arriving: nothing as new

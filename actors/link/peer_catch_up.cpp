@@ -110,6 +110,7 @@ void on_sync(self_ptr self, const wire::sync& s) {
                        holds_nothing ? last : 0);
   reconciliation::sync_facts facts;
   facts.holds_nothing = holds_nothing;
+  facts.empty = s.since == 0 && s.sketch.empty();
   facts.since = past_our_log ? 0 : s.since;
   facts.by_sketch = s.since == 0 && !s.sketch.empty();
   if (facts.by_sketch)

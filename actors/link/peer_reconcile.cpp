@@ -54,8 +54,9 @@ void send_pages(self_ptr self) {
     wire::reconcile page;
     page.horizon = out.horizon;
     page.after = out.after;
-    // With no horizon nothing can be removed there: one empty last page.
-    if (out.horizon > 0)
+    // With no horizon nothing can be removed there, and a node that holds
+    // nothing has nothing to remove: one empty last page.
+    if (out.horizon > 0 && out.inventory)
       page.paths = st.deps.db->paths_page(out.after, wire::max_paths_per_page,
                                           page_bytes);
     std::size_t bytes = 0;
@@ -88,6 +89,7 @@ void on_sync(self_ptr self, const sync_facts& facts) {
   if (behind || unknown)
     st.deps.metrics->reconciles_served.fetch_add(1);
   st.serving.active = true;
+  st.serving.inventory = !facts.empty;
   st.serving.horizon = hz.horizon;
   st.serving.upto = st.deps.db->last_seq();
   send_pages(self);
@@ -115,7 +117,10 @@ void on_page(self_ptr self, wire::reconcile& page) {
   auto& in = st.adopting;
   if (page.after.empty()) {
     // A (new) reconciliation from the start: a second sync restarts it.
+    // Pages of the old one may still be applying: they stay counted.
+    auto applying = in.applying;
     in = {};
+    in.applying = applying;
     in.started = true;
     in.horizon = page.horizon;
   } else if (!in.started || in.ended || page.after != in.next_after
@@ -152,8 +157,10 @@ void on_page(self_ptr self, wire::reconcile& page) {
 void on_horizon(self_ptr self, const wire::horizon& h) {
   auto& st = self->state;
   auto& in = st.adopting;
-  if (!in.ended || in.applying > 0 || h.value != in.horizon)
+  if (!in.ended || in.applying > 0)
     return close_link(self, "a horizon before its reconciliation ended");
+  if (h.value != in.horizon)
+    return close_link(self, "a horizon other than its reconcile pages'");
   in = {};
   if (h.value == 0)
     return; // it has collected nothing: nothing to adopt

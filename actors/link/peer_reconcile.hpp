@@ -15,6 +15,7 @@ using self_ptr = peer_actor::stateful_pointer<peer_state>;
 /// What the other node's sync says about it.
 struct sync_facts {
   bool holds_nothing = false; // since 0 without a sketch, or past our log
+  bool empty = false;         // since 0 without a sketch: it holds nothing
   uint64_t since = 0;
   bool by_sketch = false;
   bool sketch_decoded = false;

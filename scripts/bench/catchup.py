@@ -1,6 +1,8 @@
 """bench-catchup: bytes a restarting node receives when it missed k updates while the store
 held S entries (S = 1,000 and 100,000), coming back through the same peer and through a
-different one; and the time for a brand-new node to receive 100,000 entries.
+different one; the same for k deletes missed by a node away longer than the tombstone TTL (its
+one reconciliation sends the peer's inventory of paths); and the time for a brand-new node to
+receive 100,000 entries.
 Usage: python3 catchup.py NODE_CMD [--sizes 1000,100000] [--missed 100]"""
 import argparse, json, os, sys, threading, time
 
@@ -67,6 +69,34 @@ def run(size, missed):
             n.cleanup()
 
 
+def run_after_ttl(size, missed):
+    """b misses `missed` deletes and stays away until a has collected them (TTL 1 s): its
+    catch-up is a reconciliation, whose inventory lists every path a holds."""
+    ttl = ["--tombstone-ttl", "1s"]
+    a = harness.Node("a", args=ttl)
+    b = harness.Node("b", args=ttl, peers=[a.url])
+    try:
+        sync.write_keys(a, size)
+        for n in (a, b):
+            wait_entries(n, size)
+        b.stop()
+        paths = [f"bench/{i}" for i in range(0, size, max(1, size // missed))][:missed]
+        for p in paths:
+            assert a.delete(p)[0] == 200
+        harness.wait_until(lambda: metric(a, "p2p_tombstones_collected_total") >= len(paths), 120,
+                           what="a to collect the deletes")
+        inventory = sum(len(json.dumps(p)) + 1 for p in
+                        (e["path"] for e in json.loads(a.request("GET", "/api/scan/")[2])))
+        t0 = time.monotonic()
+        b.start(port=b.port)
+        harness.wait_until(lambda: metric(b, "p2p_store_entries") == size - len(paths)
+                           and metric(b, "p2p_reconciles_total") >= 1, 600, what="b reconciled")
+        return metric(b, "p2p_link_bytes_received_total"), inventory, time.monotonic() - t0
+    finally:
+        for n in (a, b):
+            n.cleanup()
+
+
 def new_node_time(size):
     """A new node joins a node holding `size` entries while that node keeps taking writes."""
     a = harness.Node("a")
@@ -117,6 +147,13 @@ def main():
         for via, (got, want, took) in run(size, a.missed).items():
             print(f"  S={size:>7}  via {via:14}  received {got:>10} B  records {want:>7} B  "
                   f"ratio {got / want:7.2f}  (caught up in {took:.2f} s)")
+    print(f"a node away past the tombstone TTL (1 s) while k={a.missed} entries were deleted and "
+          f"collected (bytes it received after restart, vs the peer's inventory of paths):")
+    for size in (int(x) for x in a.sizes.split(",")):
+        got, inventory, took = run_after_ttl(size, a.missed)
+        print(f"  S={size:>7}  received {got:>10} B  inventory {inventory:>9} B  "
+              f"ratio {got / inventory:5.2f}  ({got / size:.1f} B per entry held; "
+              f"reconciled in {took:.2f} s)")
     biggest = max(int(x) for x in a.sizes.split(","))
     took, got, live, rss0, rss_a, rss_n = new_node_time(biggest)
     print(f"a new node received {biggest} entries in {took:.2f} s ({got / 1e6:.1f} MB, "
