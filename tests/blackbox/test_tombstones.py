@@ -6,7 +6,7 @@ import unittest
 
 from cluster import ClusterTestCase, full_scan, wait_converged
 from harness import wait_until
-from transfer_helpers import http_export, http_import
+from transfer_helpers import cli, http_export, http_import
 
 TTL = ["--tombstone-ttl", "1s"]
 COLLECT_S = 30  # a pass runs every TTL/2; generous for a loaded 2-core box
@@ -64,7 +64,6 @@ class CollectionTest(ClusterTestCase):
             self.assertIn("--tombstone-ttl", out)
 
     def launch_fails(self, args):
-        from transfer_helpers import cli
         r = cli(*args, "--port", "0", timeout=30)
         self.assertEqual(r.returncode, 2, r)
         return r.stderr.decode()
@@ -155,6 +154,13 @@ class ImportTest(ClusterTestCase):
         self.assertEqual(node.get("exp/gone")[0], 404)
         self.assertEqual(node.get("exp/kept"), (200, {"v": 2}))
         self.assertGreaterEqual(metric(node, "p2p_updates_dropped_horizon_total"), 1)
+        self.assertEqual([e["path"] for e in full_scan(node)], ["exp/kept"])
+        # The same with the node stopped, through `p2p-node import`.
+        self.assertEqual(node.stop(), 0, node.log_tail())
+        r = cli("import", "--db", node.db, stdin=old)
+        self.assertEqual(r.returncode, 0, r)
+        node.start()
+        self.assertEqual(node.get("exp/gone")[0], 404)
         self.assertEqual([e["path"] for e in full_scan(node)], ["exp/kept"])
 
 
