@@ -6,6 +6,7 @@
 #include <caf/all.hpp>
 
 #include <cstdio>
+#include <utility>
 
 namespace p2p {
 
@@ -18,6 +19,8 @@ constexpr std::size_t max_batch_updates = 4096;
 // so the writes queued meanwhile wait no longer than that.
 constexpr std::size_t collect_per_transaction = 512;
 
+/// Commits the queued writes (with the waiting collection step, if any) in
+/// one transaction and answers their callers.
 void flush(store_actor::stateful_pointer<store_state> self) {
   auto& st = self->state;
   if (st.pending.empty())
@@ -29,18 +32,25 @@ void flush(store_actor::stateful_pointer<store_state> self) {
   batches.reserve(pending.size());
   for (auto& p : pending)
     batches.push_back(std::move(p.batch));
+  auto collect = std::exchange(st.collect, std::nullopt);
+  collect_result collected;
   std::vector<std::vector<uint64_t>> seqs;
   try {
-    seqs = st.db->apply(batches);
+    seqs = collect ? st.db->apply(batches, *collect, collected)
+                   : st.db->apply(batches);
     st.metrics->commits.fetch_add(1);
   } catch (const std::exception& e) {
     auto err = make_error(p2p_errc::storage_failure, e.what());
     for (auto& p : pending)
       p.promise.deliver(err);
+    if (collect)
+      st.collect_promise.deliver(err);
     return;
   }
   for (std::size_t i = 0; i < pending.size(); ++i)
     pending[i].promise.deliver(std::move(seqs[i]));
+  if (collect)
+    st.collect_promise.deliver(collected.removed, collected.more);
 }
 
 } // namespace
@@ -70,15 +80,24 @@ store_impl(store_actor::stateful_pointer<store_state> self,
       return rp;
     },
     [self](commit_atom) { flush(self); },
-    [self](collect_atom, hlc_time cutoff) -> caf::result<uint64_t, bool> {
-      flush(self); // writes queued first: none waits behind a collection
-      try {
-        auto r = self->state.db->collect_tombstones(cutoff,
-                                                    collect_per_transaction);
-        return {r.removed, r.more};
-      } catch (const std::exception& e) {
-        return make_error(p2p_errc::storage_failure, e.what());
+    [self](collect_atom, hlc_time cutoff)
+      -> caf::typed_response_promise<uint64_t, bool> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<uint64_t, bool>();
+      collect_request step{cutoff, collect_per_transaction};
+      if (!st.pending.empty() && !st.collect) {
+        // Writes wait for their commit (queued): ride along with it.
+        st.collect = step;
+        st.collect_promise = rp;
+        return rp;
       }
+      try {
+        auto r = st.db->collect_tombstones(step.cutoff, step.max_records);
+        rp.deliver(r.removed, r.more);
+      } catch (const std::exception& e) {
+        rp.deliver(make_error(p2p_errc::storage_failure, e.what()));
+      }
+      return rp;
     },
     [self](reconcile_atom,
            const absent_page& page) -> caf::result<std::vector<update>> {

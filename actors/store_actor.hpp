@@ -9,6 +9,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace p2p {
@@ -48,6 +49,10 @@ struct store_state {
   node_metrics* metrics = nullptr;
   std::vector<pending_write> pending;
   std::size_t pending_updates = 0;
+  // A collection step waiting to ride along with the next commit of writes
+  // (it then costs no fsync of its own).
+  std::optional<collect_request> collect;
+  caf::typed_response_promise<uint64_t, bool> collect_promise;
 };
 
 /// Spawn detached: a commit waits for fsync, which must not hold a

@@ -49,6 +49,13 @@ int lock_owner(const std::string& dir) {
   return fd;
 }
 
+/// A transaction of peers' updates only skips the meta page's flush (see
+/// apply).
+bool only_from_peers(const std::vector<write_batch>& batches) {
+  return std::all_of(batches.begin(), batches.end(),
+                     [](const write_batch& b) { return !b.from.empty(); });
+}
+
 } // namespace
 
 database::database(const std::string& dir, std::size_t initial_map_size,
@@ -158,12 +165,24 @@ database::apply(const std::vector<write_batch>& batches) {
   // crash may then undo it (never corrupt the db); its changes come again,
   // as the checkpoint that covers them is undone with them, and the epoch
   // moves at the next open (see the constructor).
-  bool all_remote = std::all_of(batches.begin(), batches.end(),
-                                [](const write_batch& b) {
-                                  return !b.from.empty();
-                                });
   std::vector<std::vector<uint64_t>> result;
-  write([&](lmdb::txn& t) { result = apply_in(t, batches); }, !all_remote);
+  write([&](lmdb::txn& t) { result = apply_in(t, batches); },
+        !only_from_peers(batches));
+  return result;
+}
+
+std::vector<std::vector<uint64_t>>
+database::apply(const std::vector<write_batch>& batches,
+                const collect_request& collect, collect_result& collected) {
+  std::vector<std::vector<uint64_t>> result;
+  hlc_time horizon = 0;
+  write(
+    [&](lmdb::txn& t) {
+      result = apply_in(t, batches);
+      collected = collect_in(t, collect, horizon);
+    },
+    !only_from_peers(batches));
+  horizon_cache_.store(horizon, std::memory_order_release);
   return result;
 }
 

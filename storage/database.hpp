@@ -57,6 +57,13 @@ struct collect_result {
   bool more = false; // tombstones older than the cutoff remain
 };
 
+/// One collection step: up to `max_records` tombstones stamped below
+/// `cutoff`, oldest first.
+struct collect_request {
+  hlc_time cutoff = 0;
+  std::size_t max_records = 0;
+};
+
 /// Tombstone collection's durable state (meta) and counters.
 struct horizon_state {
   /// Every tombstone stamped below this is gone (collected here, or
@@ -107,6 +114,11 @@ public:
   /// was already there).
   std::vector<std::vector<uint64_t>>
   apply(const std::vector<write_batch>& batches);
+  /// The same, with one collection step in the same transaction (it then
+  /// costs no fsync of its own); its result goes to `collected`.
+  std::vector<std::vector<uint64_t>>
+  apply(const std::vector<write_batch>& batches, const collect_request& collect,
+        collect_result& collected);
   /// Local updates, one batch.
   std::vector<uint64_t> apply(std::vector<update> updates);
 
@@ -210,6 +222,9 @@ private:
   void write(const std::function<void(lmdb::txn&)>& body,
              bool flush_meta = true);
   void indexes_changed(lmdb::txn& t);
+  /// One collection step inside `t`; `horizon` gets the horizon after it.
+  collect_result collect_in(lmdb::txn& t, const collect_request& req,
+                            hlc_time& horizon);
   /// Builds the tombstone index of a db made before it existed.
   void index_tombstones(lmdb::txn& t);
   /// Removes a record and its change-log entry (and index entries), in `t`.

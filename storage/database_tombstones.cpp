@@ -55,54 +55,57 @@ void database::remove_record(lmdb::txn& t, std::string_view path,
     write_u64(t, meta_, removed_seq_key, seq);
 }
 
+collect_result database::collect_in(lmdb::txn& t, const collect_request& req,
+                                    hlc_time& horizon) {
+  collect_result result;
+  std::vector<std::string> keys;
+  {
+    lmdb::cursor c(t, tombstones_);
+    for (bool ok = c.first(); ok; ok = c.next()) {
+      auto key = c.key();
+      if (key.size() < 8 || decode_seq_key(key.substr(0, 8)) >= req.cutoff)
+        break;
+      if (keys.size() >= req.max_records) {
+        result.more = true;
+        break;
+      }
+      keys.emplace_back(key);
+    }
+  }
+  horizon = read_u64(t, meta_, horizon_key);
+  auto below = read_u64(t, meta_, reconcile_below_key);
+  for (const auto& key : keys) {
+    auto time = decode_seq_key(std::string_view(key).substr(0, 8));
+    auto path = std::string_view(key).substr(8);
+    std::string_view bytes;
+    auto rec = t.get(records_, path, bytes) ? view_record(bytes) : std::nullopt;
+    if (!rec || rec->value != "null" || rec->time != time) {
+      t.del(tombstones_, key); // stale entry: nothing to collect
+      continue;
+    }
+    // A peer that has not applied our log through this tombstone will
+    // never be sent it now: it must reconcile.
+    below = std::max(below, rec->seq);
+    remove_record(t, path, *rec);
+    horizon = std::max(horizon, time);
+    ++result.removed;
+  }
+  if (result.removed > 0) {
+    write_u64(t, meta_, horizon_key, horizon);
+    write_u64(t, meta_, reconcile_below_key, below);
+    write_u64(t, meta_, collected_key,
+              read_u64(t, meta_, collected_key) + result.removed);
+  }
+  return result;
+}
+
 collect_result database::collect_tombstones(hlc_time cutoff,
                                             std::size_t max_records) {
   collect_result result;
-  hlc_time committed_horizon = 0;
-  write(
-    [&](lmdb::txn& t) {
-      result = {};
-      std::vector<std::string> keys;
-      {
-        lmdb::cursor c(t, tombstones_);
-        for (bool ok = c.first(); ok; ok = c.next()) {
-          auto key = c.key();
-          if (key.size() < 8 || decode_seq_key(key.substr(0, 8)) >= cutoff)
-            break;
-          if (keys.size() >= max_records) {
-            result.more = true;
-            break;
-          }
-          keys.emplace_back(key);
-        }
-      }
-      auto horizon = read_u64(t, meta_, horizon_key);
-      auto below = read_u64(t, meta_, reconcile_below_key);
-      for (const auto& key : keys) {
-        auto time = decode_seq_key(std::string_view(key).substr(0, 8));
-        auto path = std::string_view(key).substr(8);
-        std::string_view bytes;
-        auto rec = t.get(records_, path, bytes) ? view_record(bytes)
-                                                : std::nullopt;
-        if (!rec || rec->value != "null" || rec->time != time) {
-          t.del(tombstones_, key); // stale entry: nothing to collect
-          continue;
-        }
-        // A peer that has not applied our log through this tombstone will
-        // never be sent it now: it must reconcile.
-        below = std::max(below, rec->seq);
-        remove_record(t, path, *rec);
-        horizon = std::max(horizon, time);
-        ++result.removed;
-      }
-      write_u64(t, meta_, horizon_key, horizon);
-      committed_horizon = horizon;
-      write_u64(t, meta_, reconcile_below_key, below);
-      write_u64(t, meta_, collected_key,
-                read_u64(t, meta_, collected_key) + result.removed);
-    },
-    false); // losing a collection to an OS crash only collects it again
-  horizon_cache_.store(committed_horizon, std::memory_order_release);
+  hlc_time horizon = 0;
+  write([&](lmdb::txn& t) { result = collect_in(t, {cutoff, max_records}, horizon); },
+        false); // losing a collection to an OS crash only collects it again
+  horizon_cache_.store(horizon, std::memory_order_release);
   return result;
 }
 
