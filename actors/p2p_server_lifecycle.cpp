@@ -92,7 +92,10 @@ void P2PServer::start() {
   auto& sys = *d.system;
   d.store = sys.spawn<caf::detached>(store_impl, db, &d.metrics);
   if (d.options.tombstone_ttl.count() > 0)
-    d.collector = sys.spawn(collector_impl, d.store, d.options.tombstone_ttl);
+    d.collector = sys.spawn(collector_impl,
+                            collector_deps{d.store, db, d.links,
+                                           d.options.tombstone_ttl,
+                                           !d.options.peers.empty()});
   auto sse_budget = std::make_shared<stream_budget>(d.options.sse_buffer_bytes);
   d.subscriptions = sys.spawn(subscriptions_impl, &d.metrics.subscribers,
                               sse_budget);

@@ -264,13 +264,14 @@ router_actor::behavior_type router_impl(self_ptr self, router_deps deps) {
         .then(
           [self, rp](std::vector<update>& removed) mutable {
             auto& st = self->state;
-            // Not in the change log (no peer is sent them): subscribers
-            // see each at the log's current position.
+            // Subscribers see each removal at the log's current position.
             auto seq = st.db->last_seq();
             for (auto& u : removed)
               self->send(st.subscriptions, publish_atom::value,
                          change{std::move(u), seq});
             st.metrics->reconcile_removed.fetch_add(removed.size());
+            if (!removed.empty())
+              log_grew(self); // the values' tombstones go to the peers
             rp.deliver(uint64_t{removed.size()});
           },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });

@@ -80,11 +80,11 @@ store_impl(store_actor::stateful_pointer<store_state> self,
       return rp;
     },
     [self](commit_atom) { flush(self); },
-    [self](collect_atom, hlc_time cutoff)
+    [self](collect_atom, hlc_time cutoff, uint64_t max_seq)
       -> caf::typed_response_promise<uint64_t, bool> {
       auto& st = self->state;
       auto rp = self->make_response_promise<uint64_t, bool>();
-      collect_request step{cutoff, collect_per_transaction};
+      collect_request step{cutoff, collect_per_transaction, max_seq};
       if (!st.pending.empty() && !st.collect) {
         // Writes wait for their commit (queued): ride along with it.
         st.collect = step;
@@ -92,7 +92,7 @@ store_impl(store_actor::stateful_pointer<store_state> self,
         return rp;
       }
       try {
-        auto r = st.db->collect_tombstones(step.cutoff, step.max_records);
+        auto r = st.db->collect_tombstones(step);
         rp.deliver(r.removed, r.more);
       } catch (const std::exception& e) {
         rp.deliver(make_error(p2p_errc::storage_failure, e.what()));

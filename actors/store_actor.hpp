@@ -22,14 +22,15 @@ struct node_metrics;
 /// add_index (prefix, field): creates and builds it -> (index, entries
 /// built); drop_index (prefix, field) -> whether it existed;
 /// schema (prefix, text): keeps it, or removes it when `text` is empty.
-/// collect (cutoff stamp): collects one transaction's worth of tombstones
-/// older than it -> (removed, whether more remain); reconcile (a peer's
+/// collect (cutoff stamp, max seq): collects one transaction's worth of
+/// tombstones older than it, up to that change seq -> (removed, whether
+/// more remain); reconcile (a peer's
 /// inventory page) -> the records removed as absent there; horizon (stamp):
 /// adopts a reconciled peer's horizon.
 using store_actor = caf::typed_actor<
   caf::replies_to<apply_atom, write_batch>::with<std::vector<uint64_t>>,
   caf::reacts_to<commit_atom>,
-  caf::replies_to<collect_atom, hlc_time>::with<uint64_t, bool>,
+  caf::replies_to<collect_atom, hlc_time, uint64_t>::with<uint64_t, bool>,
   caf::replies_to<reconcile_atom, absent_page>::with<std::vector<update>>,
   caf::reacts_to<horizon_atom, hlc_time>,
   caf::replies_to<add_index_atom, std::string, std::string>::with<index_def,

@@ -18,7 +18,6 @@ namespace p2p {
 
 namespace {
 
-constexpr std::string_view node_id_key = "node_id";
 constexpr std::string_view epoch_key = "epoch";
 constexpr std::string_view open_key = "open"; // present while a process has it
 

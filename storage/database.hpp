@@ -62,6 +62,9 @@ struct collect_result {
 struct collect_request {
   hlc_time cutoff = 0;
   std::size_t max_records = 0;
+  /// Tombstones past this change seq stay (a linked peer has not applied
+  /// our log that far: collected, it would never be sent them).
+  uint64_t max_seq = ~uint64_t{0};
 };
 
 /// Tombstone collection's durable state (meta) and counters.
@@ -178,11 +181,12 @@ public:
 
   /// Removes up to `max_records` tombstones stamped below `cutoff`, oldest
   /// first, in one transaction, and raises the horizon past them.
-  collect_result collect_tombstones(hlc_time cutoff, std::size_t max_records);
+  collect_result collect_tombstones(const collect_request& req);
   /// A reconciling peer's inventory page: of the records with paths in
   /// (after, through] (`through` empty: to the end), removes those stamped
-  /// below `horizon` whose path is not in `held` (sorted), without a
-  /// tombstone. Returns the removed records.
+  /// below `horizon` whose path is not in `held` (sorted): a tombstone
+  /// outright, a value by a tombstone just past its stamp (which spreads).
+  /// Returns those tombstones.
   std::vector<update> remove_absent(std::string_view after,
                                     std::string_view through,
                                     const std::vector<std::string>& held,

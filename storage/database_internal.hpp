@@ -10,6 +10,7 @@
 namespace p2p {
 
 // Keys in the meta database.
+constexpr std::string_view node_id_key = "node_id";
 constexpr std::string_view max_time_key = "max_time";
 constexpr std::string_view live_key = "live_entries";
 constexpr std::string_view index_generation_key = "index_generation";

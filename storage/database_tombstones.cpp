@@ -60,6 +60,9 @@ collect_result database::collect_in(lmdb::txn& t, const collect_request& req,
   collect_result result;
   std::vector<std::string> keys;
   {
+    // Tombstones a linked peer still lacks are stepped over, at most this
+    // many per transaction (the next pass looks again).
+    std::size_t skipped = 0;
     lmdb::cursor c(t, tombstones_);
     for (bool ok = c.first(); ok; ok = c.next()) {
       auto key = c.key();
@@ -68,6 +71,16 @@ collect_result database::collect_in(lmdb::txn& t, const collect_request& req,
       if (keys.size() >= req.max_records) {
         result.more = true;
         break;
+      }
+      if (req.max_seq != ~uint64_t{0}) {
+        std::string_view bytes;
+        auto rec = t.get(records_, key.substr(8), bytes) ? view_record(bytes)
+                                                         : std::nullopt;
+        if (rec && rec->seq > req.max_seq) {
+          if (++skipped > 8 * req.max_records)
+            break;
+          continue;
+        }
       }
       keys.emplace_back(key);
     }
@@ -99,11 +112,10 @@ collect_result database::collect_in(lmdb::txn& t, const collect_request& req,
   return result;
 }
 
-collect_result database::collect_tombstones(hlc_time cutoff,
-                                            std::size_t max_records) {
+collect_result database::collect_tombstones(const collect_request& req) {
   collect_result result;
   hlc_time horizon = 0;
-  write([&](lmdb::txn& t) { result = collect_in(t, {cutoff, max_records}, horizon); },
+  write([&](lmdb::txn& t) { result = collect_in(t, req, horizon); },
         false); // losing a collection to an OS crash only collects it again
   horizon_cache_.store(horizon, std::memory_order_release);
   return result;
@@ -152,16 +164,30 @@ database::remove_absent(std::string_view after, std::string_view through,
             doomed.emplace_back(path);
         }
       }
+      // A live one is deleted just past its stamp (a tombstone that no newer
+      // write loses to): a removal that did not spread would leave the
+      // copies this node handed out earlier for ever where no peer will
+      // drop them. A tombstone is removed outright.
+      write_batch redeletes;
+      redeletes.check_horizon = false;
+      std::string_view own_id;
+      t.get(meta_, node_id_key, own_id);
       for (const auto& path : doomed) {
         std::string_view bytes;
-        if (!t.get(records_, path, bytes))
-          continue;
-        auto rec = view_record(bytes);
+        auto rec = t.get(records_, path, bytes) ? view_record(bytes)
+                                                : std::nullopt;
         if (!rec)
           continue;
-        if (rec->value != "null")
-          removed.push_back(update{path, "null", rec->time, std::string(rec->origin)});
-        remove_record(t, path, *rec);
+        if (rec->value == "null")
+          remove_record(t, path, *rec);
+        else
+          redeletes.updates.push_back(
+            update{path, "null", rec->time + 1, std::string(own_id)});
+      }
+      if (!redeletes.updates.empty()) {
+        apply_in(t, {redeletes});
+        removed.insert(removed.end(), redeletes.updates.begin(),
+                       redeletes.updates.end());
       }
       if (!doomed.empty()) {
         // Every peer that synced with us may hold what we just removed,

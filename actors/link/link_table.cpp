@@ -24,6 +24,15 @@ std::size_t link_table::count_up() const {
   return n;
 }
 
+std::optional<uint64_t> link_table::min_delivered() const {
+  std::lock_guard<std::mutex> guard(mtx_);
+  std::optional<uint64_t> least;
+  for (const auto& [key, row] : rows_)
+    if (row.state == "up")
+      least = std::min(least.value_or(row.delivered_upto), row.delivered_upto);
+  return least;
+}
+
 uint64_t link_table::max_clock_offset_ms() const {
   std::lock_guard<std::mutex> guard(mtx_);
   uint64_t most = 0;

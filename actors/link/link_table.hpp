@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace p2p {
@@ -31,6 +32,9 @@ struct link_row {
   std::string broadcast;
   // Seeds (--peer) are re-dialled for good; overlay dials are not.
   bool seed = false;
+  // Our change seq the other node has applied through, as far as we know
+  // (0 before its sync): tombstones past it are not collected yet.
+  uint64_t delivered_upto = 0;
 };
 
 class link_table {
@@ -40,6 +44,8 @@ public:
   std::string to_json() const;
   /// Links whose handshake is done.
   std::size_t count_up() const;
+  /// The least delivered_upto of the links up (none: no link up).
+  std::optional<uint64_t> min_delivered() const;
   /// The largest clock offset, either way, of the links up (0: none known).
   uint64_t max_clock_offset_ms() const;
 

@@ -106,6 +106,8 @@ void link_lost(self_ptr self, const std::string& reason) {
   }
   st.up = false;
   st.replication.stop();
+  st.acked_upto = 0;
+  st.row.delivered_upto = 0;
   broadcast::link_ended(st);
   reconciliation::link_ended(st);
   st.link_id = 0;
@@ -192,7 +194,8 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       broadcast::on_changes(self, c);
     },
     [self](const wire::ack& a) {
-      self->state.replication.acked(a.upto);
+      if (self->state.replication.acked(a.upto))
+        self->state.acked_upto = std::max(self->state.acked_upto, a.upto);
       catch_up::pump(self);
       reconciliation::on_log_acked(self);
     },

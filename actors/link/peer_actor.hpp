@@ -61,8 +61,9 @@ struct reconcile_out {
 };
 
 /// Reconciliation, receiving side: the other node's pages applied here.
-/// While `baseline`, its updates skip our horizon check: we adopt its
-/// picture (we are the stale one, or we started empty).
+/// While `baseline` (we synced from nothing, until its `horizon`), its
+/// updates skip our horizon check: we adopt its picture whole. A stale node
+/// reconciling keeps checking: what it would drop, it deletes again.
 struct reconcile_in {
   bool baseline = false;
   bool started = false;
@@ -70,6 +71,7 @@ struct reconcile_in {
   hlc_time horizon = 0;
   std::string next_after;
   std::size_t applying = 0; // pages sent to the store, not yet answered
+  uint64_t last_upto = 0;   // runs applied without their checkpoint
 };
 
 struct peer_state {
@@ -88,6 +90,7 @@ struct peer_state {
   link_row row;
 
   replication_window replication; // sending our change log
+  uint64_t acked_upto = 0;        // the other node applied our log through
   inbound_runs inbound;           // the other's runs, acknowledged in order
   bool remote_reconciles = false; // its hello lists "reconcile"
   reconcile_out serving;

@@ -1,5 +1,6 @@
 #include "actors/link/peer_broadcast.hpp"
 
+#include "actors/link/peer_reconcile.hpp"
 #include "actors/metrics.hpp"
 #include "storage/database.hpp"
 
@@ -203,8 +204,9 @@ void on_changes(self_ptr self, wire::changes& c) {
   if (!admitted.ok)
     return close_link(self, "too many runs or announced updates "
                             "unacknowledged");
-  auto checkpoint = admitted.checkpoint_later ? std::nullopt
-                                              : std::optional<uint64_t>(c.upto);
+  auto checkpoint = admitted.checkpoint_later
+                      ? std::nullopt
+                      : reconciliation::checkpoint_of_run(st, c.upto);
   apply(self, std::move(fresh), checkpoint,
         [self, token = admitted.token](uint64_t) {
           self->state.inbound.applied(token);

@@ -82,6 +82,12 @@ void pump(self_ptr self) {
   }
   for (auto& run : out.runs)
     broadcast::send_run(self, std::move(run));
+  // All sent is applied there once nothing is in flight; else the last ack.
+  auto& rep = st.replication;
+  st.row.delivered_upto = !rep.streaming() ? 0
+                          : rep.in_flight() == 0 && rep.backlog_size() == 0
+                            ? rep.cursor()
+                            : st.acked_upto;
   st.publish_row();
 }
 
@@ -106,6 +112,7 @@ void on_sync(self_ptr self, const wire::sync& s) {
   // A node that says it holds nothing gets our whole log as it is now,
   // its own earlier writes included; after that, no echoes.
   bool holds_nothing = (s.since == 0 && s.sketch.empty()) || past_our_log;
+  st.acked_upto = past_our_log ? 0 : s.since;
   st.replication.start(past_our_log ? 0 : s.since, st.row.remote_id,
                        holds_nothing ? last : 0);
   reconciliation::sync_facts facts;

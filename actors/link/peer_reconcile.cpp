@@ -5,6 +5,8 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
+
 namespace p2p::reconciliation {
 
 namespace {
@@ -50,13 +52,14 @@ void finish_if_done(self_ptr self) {
 void send_pages(self_ptr self) {
   auto& st = self->state;
   auto& out = st.serving;
+  if (!out.inventory)
+    out.sent_end = true; // a node that holds nothing is sent no pages
   while (out.active && !out.sent_end && out.in_flight < pages_in_flight) {
     wire::reconcile page;
     page.horizon = out.horizon;
     page.after = out.after;
-    // With no horizon nothing can be removed there, and a node that holds
-    // nothing has nothing to remove: one empty last page.
-    if (out.horizon > 0 && out.inventory)
+    // With no horizon nothing can be removed there: one empty last page.
+    if (out.horizon > 0)
       page.paths = st.deps.db->paths_page(out.after, wire::max_paths_per_page,
                                           page_bytes);
     std::size_t bytes = 0;
@@ -82,8 +85,9 @@ void on_sync(self_ptr self, const sync_facts& facts) {
     return; // an older node: it cannot be told (WIRE.md)
   auto hz = st.deps.db->horizon();
   bool behind = facts.since > 0 && facts.since < hz.reconcile_below;
-  bool unknown = facts.by_sketch && hz.horizon > 0
-                 && (!facts.sketch_decoded || facts.holds_what_we_lack);
+  // By a sketch that decodes, what it holds and we lack is streamed to us
+  // (and dropped here if collected): only an undecodable one needs pages.
+  bool unknown = facts.by_sketch && hz.horizon > 0 && !facts.sketch_decoded;
   if (!facts.holds_nothing && !behind && !unknown)
     return;
   if (behind || unknown)
@@ -119,8 +123,10 @@ void on_page(self_ptr self, wire::reconcile& page) {
     // A (new) reconciliation from the start: a second sync restarts it.
     // Pages of the old one may still be applying: they stay counted.
     auto applying = in.applying;
+    auto baseline = in.baseline;
     in = {};
     in.applying = applying;
+    in.baseline = baseline;
     in.started = true;
     in.horizon = page.horizon;
   } else if (!in.started || in.ended || page.after != in.next_after
@@ -129,7 +135,6 @@ void on_page(self_ptr self, wire::reconcile& page) {
   }
   if (in.applying >= max_pages_applying)
     return close_link(self, "too many reconcile pages unacknowledged");
-  in.baseline = true;
   in.ended = page.end;
   in.next_after = page.through;
   ++in.applying;
@@ -157,15 +162,36 @@ void on_page(self_ptr self, wire::reconcile& page) {
 void on_horizon(self_ptr self, const wire::horizon& h) {
   auto& st = self->state;
   auto& in = st.adopting;
-  if (!in.ended || in.applying > 0)
+  // After its pages; or, having synced from nothing, with no pages at all.
+  bool fresh = in.baseline && !in.started;
+  if (!fresh && (!in.ended || in.applying > 0))
     return close_link(self, "a horizon before its reconciliation ended");
-  if (h.value != in.horizon)
+  if (!fresh && h.value != in.horizon)
     return close_link(self, "a horizon other than its reconcile pages'");
+  // The runs applied meanwhile went without their checkpoint: a node cut
+  // off mid-way asks from where it stood and is sent the pages again.
+  if (in.last_upto > 0 && st.inbound.missing() == 0)
+    self
+      ->request(st.deps.router, apply_timeout, remote_atom::value,
+                write_batch{{}, st.row.remote_id, st.remote_epoch, in.last_upto})
+      .then([](uint64_t) {}, [](caf::error&) {
+        // Not kept: the next reconnect reconciles again (bytes, not data).
+      });
   in = {};
-  if (h.value == 0)
+  // Never a horizon in our future (a peer's clock ahead of ours).
+  auto h_value = std::min(h.value, hlc_from_ms(system_wall_ms()));
+  if (h_value == 0)
     return; // it has collected nothing: nothing to adopt
-  self->send(st.deps.router, horizon_atom::value, h.value);
+  self->send(st.deps.router, horizon_atom::value, h_value);
   st.deps.metrics->reconciles_made.fetch_add(1);
+}
+
+std::optional<uint64_t> checkpoint_of_run(peer_state& st, uint64_t upto) {
+  auto& in = st.adopting;
+  if (!in.started || in.baseline)
+    return upto;
+  in.last_upto = std::max(in.last_upto, upto);
+  return std::nullopt;
 }
 
 void link_ended(peer_state& st) {

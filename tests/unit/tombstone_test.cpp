@@ -32,10 +32,10 @@ TEST_CASE("collection removes tombstones below the cutoff, oldest first") {
   CHECK(db.horizon().tombstones_held == 10);
   auto last = db.last_seq();
   // Below 205: five of them, two transactions of at most three.
-  auto first = db.collect_tombstones(205, 3);
+  auto first = db.collect_tombstones({205, 3});
   CHECK(first.removed == 3);
   CHECK(first.more);
-  auto second = db.collect_tombstones(205, 3);
+  auto second = db.collect_tombstones({205, 3});
   CHECK(second.removed == 2);
   CHECK_FALSE(second.more);
   auto hz = db.horizon();
@@ -51,7 +51,7 @@ TEST_CASE("collection removes tombstones below the cutoff, oldest first") {
   // Collecting the last entry of the log does not make its seq reusable.
   db.apply({make("t", "null", 400)});
   auto t_seq = db.last_seq();
-  CHECK(db.collect_tombstones(1000, 100).removed == 6);
+  CHECK(db.collect_tombstones({1000, 100}).removed == 6);
   CHECK(db.last_seq() == t_seq);
   CHECK(db.apply({make("u", "1", 500)}) == std::vector<uint64_t>{t_seq + 1});
   CHECK(db.horizon().reconcile_below == t_seq);
@@ -62,7 +62,7 @@ TEST_CASE("an update older than the horizon for a path not held is dropped") {
   database db(dir.sub("db"));
   db.apply({make("gone", "1", 100), make("kept", "1", 100)});
   db.apply({make("gone", "null", 200)});
-  CHECK(db.collect_tombstones(300, 100).removed == 1);
+  CHECK(db.collect_tombstones({300, 100}).removed == 1);
   CHECK(db.horizon().horizon == 200);
   // An import of the old value: dropped, counted, nothing written.
   auto before = db.last_seq();
@@ -91,7 +91,7 @@ TEST_CASE("an update older than the horizon for a path not held is dropped") {
   CHECK(db.apply(std::vector<write_batch>{adopted})[0][0] != 0);
 }
 
-TEST_CASE("remove_absent removes old records the peer lacks, in its range") {
+TEST_CASE("remove_absent deletes old records the peer lacks, in its range") {
   test_dir dir;
   database db(dir.sub("db"));
   db.apply({make("a", "1", 100), make("b", "1", 100), make("c", "1", 100),
@@ -100,26 +100,35 @@ TEST_CASE("remove_absent removes old records the peer lacks, in its range") {
   // The peer holds b in (a, e]; its horizon is 500: c and d are gone
   // there; e is too new to judge; a and f are outside the page.
   auto removed = db.remove_absent("a", "e", {"b"}, 500);
-  REQUIRE(removed.size() == 1); // d was a tombstone: nothing to tell
+  REQUIRE(removed.size() == 1);
   CHECK(removed[0].path == "c");
   CHECK(removed[0].is_tombstone());
   CHECK(db.get("a"));
   CHECK(db.get("b"));
-  CHECK_FALSE(db.get("c"));
+  // c is deleted just past its stamp (the tombstone spreads: peers that
+  // got c from us drop it too); d, a tombstone, is simply gone.
+  auto c = db.get("c");
+  REQUIRE(c);
+  CHECK(c->u.is_tombstone());
+  CHECK(c->u.time == 101);
+  CHECK(c->u.origin == db.node_id());
+  CHECK(c->seq == before + 1);
   CHECK_FALSE(db.get("d"));
   CHECK(db.get("e"));
   CHECK(db.get("f"));
   CHECK(db.live_entries() == 4);
+  CHECK(db.horizon().tombstones_held == 1);
   // Peers that synced before must reconcile with us in turn.
-  CHECK(db.horizon().reconcile_below == before + 1);
+  CHECK(db.horizon().reconcile_below == before + 2);
   // The last page runs to the end.
   CHECK(db.remove_absent("e", "", {}, 500).size() == 1);
-  CHECK_FALSE(db.get("f"));
+  CHECK(db.get("f")->u.is_tombstone());
   // No horizon adopted by removing: that waits for the peer's word.
   CHECK(db.horizon().horizon == 0);
   db.raise_horizon(400);
   db.raise_horizon(300);
   CHECK(db.horizon().horizon == 400);
+  CHECK(db.horizon_stamp() == 400);
 }
 
 TEST_CASE("the tombstone index is rebuilt for a db made without it") {
@@ -131,7 +140,7 @@ TEST_CASE("the tombstone index is rebuilt for a db made without it") {
   }
   database again(dir.sub("db"));
   CHECK(again.horizon().tombstones_held == 1);
-  CHECK(again.collect_tombstones(30, 10).removed == 1);
+  CHECK(again.collect_tombstones({30, 10}).removed == 1);
   CHECK(again.horizon().tombstones_held == 0);
 }
 
