@@ -3,8 +3,11 @@
 // or a wait times out (saying which), 2 on a bad scenario or command line.
 // p2p-sim --random SEED [--nodes N] [--save FILE]: the same for a scenario
 // made from the seed (saved as JSON, to keep a failing one as a regression).
+// --tombstone-ttl D|mixed sets every node's TTL (and, with --random, makes
+// the seed's schedule one that exercises tombstone collection).
 #include "apps/sim/random_scenario.hpp"
 #include "apps/sim/runner.hpp"
+#include "protocol/duration.hpp"
 
 #include <boost/json.hpp>
 #include <caf/all.hpp>
@@ -35,7 +38,17 @@ int usage() {
   std::cerr << "usage: p2p-sim SCENARIO.json [--json REPORT.json] [--keep]\n"
                "       p2p-sim --random SEED [--nodes N] [--save FILE] "
                "[--json REPORT.json] [--keep]\n"
-               "  --broadcast tree|flood  overrides the scenario's\n";
+               "  --broadcast tree|flood  overrides the scenario's\n"
+               "  --tombstone-ttl D|mixed  every node's tombstone TTL (500ms, "
+               "2s, 7d; 0 keeps\n"
+               "      them for ever), overriding the scenario's; mixed gives "
+               "node i of\n"
+               "      {1s, 2s, 3s, 0} the one at (SEED + i) mod 4 (SEED 0 for "
+               "a file). With\n"
+               "      --random: a schedule with more deletes, sleeps and a "
+               "last wait past\n"
+               "      the longest TTL, then check_absent (a different "
+               "schedule of the seed)\n";
   return 2;
 }
 
@@ -59,6 +72,7 @@ int main(int argc, char** argv) {
   std::optional<uint64_t> seed, nodes;
   bool keep = false;
   std::optional<bool> tree;
+  std::string ttl; // empty: the scenario's; a duration or "mixed"
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--json" && i + 1 < argc)
@@ -82,6 +96,13 @@ int main(int argc, char** argv) {
         return 2;
       }
       tree = mode == "tree";
+    } else if (a == "--tombstone-ttl" && i + 1 < argc) {
+      ttl = argv[++i];
+      if (ttl != "mixed" && !p2p::parse_duration(ttl)) {
+        std::cerr << "p2p-sim: --tombstone-ttl takes a duration (500ms, 2s, "
+                     "90m, 12h, 7d, or 0 to keep them for ever) or mixed\n";
+        return 2;
+      }
     } else if (a == "--keep")
       keep = true;
     else if (a == "--help" || a == "-h" || !scenario_path.empty()
@@ -95,8 +116,9 @@ int main(int argc, char** argv) {
     return usage();
   std::string text;
   if (seed) {
-    text = p2p::sim::random_scenario_json(*seed,
-                                          static_cast<int>(nodes.value_or(0)));
+    auto n = static_cast<int>(nodes.value_or(0));
+    text = ttl.empty() ? p2p::sim::random_scenario_json(*seed, n)
+                       : p2p::sim::random_ttl_scenario_json(*seed, n, ttl);
     scenario_path = "random seed " + std::to_string(*seed);
     if (!save_path.empty() && !(std::ofstream(save_path) << text)) {
       std::cerr << "p2p-sim: cannot write " << save_path << "\n";
@@ -120,6 +142,16 @@ int main(int argc, char** argv) {
   }
   if (tree)
     sc.links.tree = *tree;
+  if (!ttl.empty()) {
+    sc.tombstone_ttl.clear();
+    for (int i = 0; i < sc.nodes; ++i)
+      sc.tombstone_ttl.push_back(*p2p::parse_duration(
+        ttl == "mixed" ? p2p::sim::mixed_ttl(seed.value_or(0), i) : ttl));
+  }
+  std::string ttl_note; // the TTLs for the header line
+  for (std::size_t i = 0; i < sc.tombstone_ttl.size(); ++i)
+    ttl_note += (i ? "," : ", tombstone TTL ")
+                + p2p::sim::ttl_text(sc.tombstone_ttl[i]);
   auto workdir = std::filesystem::temp_directory_path()
                  / ("p2p-sim-" + std::to_string(::getpid()));
   std::filesystem::create_directories(workdir);
@@ -134,11 +166,11 @@ int main(int argc, char** argv) {
     caf::actor_system sys{cfg};
     p2p::sim::runner run(sys, sc, workdir.string());
     std::printf("scenario %s: %d nodes, topology %s, %zu links, %zu steps, "
-                "%s broadcast, peer exchange %s\n",
+                "%s broadcast, peer exchange %s%s\n",
                 scenario_path.c_str(), sc.nodes, sc.topology_name.c_str(),
                 sc.edges.size(), sc.steps.size(),
                 sc.links.tree ? "tree" : "flood",
-                sc.links.exchange ? "on" : "off");
+                sc.links.exchange ? "on" : "off", ttl_note.c_str());
     auto t0 = std::chrono::steady_clock::now();
     if (!run.start(why)) {
       std::printf("start FAILED: %s\n", why.c_str());

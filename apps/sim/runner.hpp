@@ -54,12 +54,16 @@ private:
   void write_or_delete(const step& s);
   std::string crash(const step& s);
   void check(const step& s);
-  std::string check_acknowledged() const;
+  /// Every acknowledged write holds on every running node (a value only
+  /// below the largest horizon may be gone from all: collected), and every
+  /// winning delete is absent (only that when `deletes_only`).
+  std::string check_acknowledged(bool deletes_only) const;
   std::string check_links(const step& s);
   /// Node ids `i` must refuse under the current partition (down nodes too).
   std::vector<std::string> blocked_for(int i) const;
   bool converged() const;
   std::string describe() const;
+  std::string differences() const;
   std::string do_step(const step& s);
 
   caf::actor_system& sys_;

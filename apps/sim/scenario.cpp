@@ -1,51 +1,13 @@
 #include "apps/sim/scenario.hpp"
 
+#include "protocol/duration.hpp"
 #include "protocol/json_writer.hpp"
 
 #include <boost/json.hpp>
 
-#include <random>
-#include <set>
-
 namespace p2p::sim {
 
 namespace json = boost::json;
-
-std::vector<edge> chain_edges(int n) {
-  std::vector<edge> out;
-  for (int i = 1; i < n; ++i)
-    out.emplace_back(i - 1, i);
-  return out;
-}
-
-std::vector<edge> ring_edges(int n) {
-  auto out = chain_edges(n);
-  if (n > 2)
-    out.emplace_back(0, n - 1);
-  return out;
-}
-
-std::vector<edge> star_edges(int n) {
-  std::vector<edge> out;
-  for (int i = 1; i < n; ++i)
-    out.emplace_back(0, i);
-  return out;
-}
-
-std::vector<edge> random_edges(int n, uint64_t seed, int extra) {
-  std::mt19937_64 rng(seed);
-  std::set<edge> edges;
-  for (int i = 1; i < n; ++i) // a random spanning tree keeps it connected
-    edges.emplace(std::uniform_int_distribution<int>(0, i - 1)(rng), i);
-  auto max_edges = static_cast<std::size_t>(n) * (n - 1) / 2;
-  while (extra-- > 0 && edges.size() < max_edges) {
-    int a = std::uniform_int_distribution<int>(0, n - 1)(rng);
-    int b = std::uniform_int_distribution<int>(0, n - 1)(rng);
-    if (a == b || !edges.emplace(std::min(a, b), std::max(a, b)).second)
-      ++extra;
-  }
-  return {edges.begin(), edges.end()};
-}
 
 namespace {
 
@@ -147,6 +109,30 @@ link_settings parse_links(const json::value& v) {
   return out;
 }
 
+// "tombstone_ttl": "2s" for every node, or ["1s", "3s", "0", ...], one a node.
+std::vector<std::chrono::milliseconds> parse_ttl(const json::value& v, int n) {
+  auto one = [](const json::value& d, const std::string& where) {
+    auto ttl = d.is_string() ? parse_duration(std::string_view(
+                                 d.get_string().data(), d.get_string().size()))
+                             : std::nullopt;
+    if (!ttl)
+      throw bad_scenario(where + ": a duration such as \"500ms\", \"2s\", "
+                         "\"7d\" or \"0\" (keep for ever), as a string");
+    return *ttl;
+  };
+  if (!v.is_array())
+    return std::vector<std::chrono::milliseconds>(n, one(v, "tombstone_ttl"));
+  auto& a = v.get_array();
+  if (a.size() != static_cast<std::size_t>(n))
+    throw bad_scenario("tombstone_ttl: an array of one duration per node ("
+                       + std::to_string(n) + "), has "
+                       + std::to_string(a.size()));
+  std::vector<std::chrono::milliseconds> out;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    out.push_back(one(a[i], "tombstone_ttl[" + std::to_string(i) + "]"));
+  return out;
+}
+
 step parse_step(const json::value& v, int n, std::size_t index) {
   auto where = "steps[" + std::to_string(index) + "]";
   if (!v.is_object() || v.get_object().size() != 1)
@@ -220,6 +206,13 @@ step parse_step(const json::value& v, int n, std::size_t index) {
     s.what = step::check_identical;
   } else if (key == "check_acknowledged") {
     s.what = step::check_acknowledged;
+  } else if (key == "check_absent") {
+    s.what = step::check_absent;
+  } else if (key == "sleep") {
+    s.what = step::sleep;
+    s.for_ms = need_int(o, "ms", where);
+    if (s.for_ms < 0 || s.for_ms > 600000)
+      throw bad_scenario(where + ": ms from 0 to 600000");
   } else if (key == "check_links") {
     s.what = step::check_links;
     s.min_links = static_cast<int>(need_int(o, "min", where));
@@ -239,6 +232,13 @@ step parse_step(const json::value& v, int n, std::size_t index) {
 }
 
 } // namespace
+
+std::string ttl_text(std::chrono::milliseconds ttl) {
+  auto ms = ttl.count();
+  if (ms == 0)
+    return "0";
+  return ms % 1000 ? std::to_string(ms) + "ms" : std::to_string(ms / 1000) + "s";
+}
 
 bool parse_scenario(const std::string& json_text, scenario& out,
                     std::string& why) {
@@ -263,6 +263,8 @@ bool parse_scenario(const std::string& json_text, scenario& out,
         throw bad_scenario("broadcast: \"tree\" or \"flood\"");
       out.links.tree = b->get_string() == "tree";
     }
+    if (auto* t = o.if_contains("tombstone_ttl"))
+      out.tombstone_ttl = parse_ttl(*t, out.nodes);
     auto& steps = need(o, "steps", "scenario");
     if (!steps.is_array())
       throw bad_scenario("steps: an array");

@@ -2,6 +2,7 @@
 // A simulation scenario: how many nodes, how they are linked, and the steps
 // to run. Parsed from JSON (see the README's "Simulations") with an error
 // that names the offending step.
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -27,6 +28,8 @@ struct step {
     check_identical,
     check_acknowledged, // every acknowledged write holds on every running node
     check_links,    // min, max (links up per running node), hub, deadline_ms
+    sleep,          // for_ms: time passes (tombstone TTLs run out)
+    check_absent,   // every path whose acknowledged delete wins is absent
   } what = write;
   std::string name; // as written in the scenario, for the report
   int node = 0;
@@ -57,12 +60,18 @@ struct scenario {
   std::string topology_name;
   std::vector<edge> edges; // the seeds: the second node dials the first
   link_settings links;
+  /// Per node (server_options::tombstone_ttl; 0 keeps them for ever);
+  /// empty: the default of server_options.
+  std::vector<std::chrono::milliseconds> tombstone_ttl;
   std::vector<step> steps;
 };
 
 /// Parses and validates; on error returns false with `why`.
 bool parse_scenario(const std::string& json_text, scenario& out,
                     std::string& why);
+
+/// "1s", "250ms", "0": how the report shows a TTL.
+std::string ttl_text(std::chrono::milliseconds ttl);
 
 /// The edges of a named topology: chain, ring, star; random (seed, extra
 /// edges beyond a spanning tree).
