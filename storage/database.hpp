@@ -74,7 +74,7 @@ struct horizon_state {
   /// it for a path not held can only be one whose delete was collected.
   hlc_time horizon = 0;
   /// A peer whose checkpoint into this db is below this may hold what was
-  /// removed here without a tombstone left to tell it: it reconciles.
+  /// collected here, with no tombstone left to tell it: it reconciles.
   uint64_t reconcile_below = 0;
   uint64_t collected = 0;       // tombstones collected, ever
   uint64_t tombstones_held = 0; // now

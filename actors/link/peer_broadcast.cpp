@@ -18,16 +18,6 @@ constexpr std::size_t max_answer_bytes = std::size_t{8} << 20;
 // A payload frame is cut past this, as a run of our log is.
 constexpr std::size_t payload_frame_bytes = 512 * 1024;
 
-void send_frame(self_ptr self, std::string text) {
-  self->send(self->state.deps.bridge, send_atom::value, self->state.link_id,
-             std::move(text));
-}
-
-void close_link(self_ptr self, const std::string& why) {
-  self->send(self->state.deps.bridge, close_atom::value, self->state.link_id,
-             why);
-}
-
 /// Held, or never to be: older than our horizon for a path we do not hold,
 /// it would be dropped (its delete was collected here), so it is not
 /// waited for or grafted.
@@ -128,6 +118,16 @@ void apply(self_ptr self, std::vector<update> items,
 }
 
 } // namespace
+
+void send_frame(self_ptr self, std::string text) {
+  self->send(self->state.deps.bridge, send_atom::value, self->state.link_id,
+             std::move(text));
+}
+
+void close_link(self_ptr self, const std::string& why) {
+  self->send(self->state.deps.bridge, close_atom::value, self->state.link_id,
+             why);
+}
 
 void link_ended(peer_state& st) {
   st.inbound.clear();

@@ -12,6 +12,10 @@ namespace p2p::broadcast {
 
 using self_ptr = peer_actor::stateful_pointer<peer_state>;
 
+/// A text frame to the other node on this link; closing this link.
+void send_frame(self_ptr self, std::string text);
+void close_link(self_ptr self, const std::string& why);
+
 /// A new link: both sides eager, nothing waiting.
 void reset(peer_state& st, bool remote_speaks_tree);
 

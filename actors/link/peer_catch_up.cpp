@@ -57,7 +57,6 @@ void catch_up_by_sketch(self_ptr self, const std::string& text,
     return;
   }
   facts.sketch_decoded = true;
-  facts.holds_what_we_lack = !we_lack.empty();
   st.deps.metrics->sketch_syncs.fetch_add(1);
   st.replication.catch_up_from(st.deps.db->find_elements(they_lack), position);
 }

@@ -1,5 +1,6 @@
 #include "actors/link/peer_reconcile.hpp"
 
+#include "actors/link/peer_broadcast.hpp"
 #include "actors/metrics.hpp"
 #include "storage/database.hpp"
 
@@ -19,15 +20,8 @@ constexpr std::size_t page_bytes = 256 * 1024;
 constexpr std::size_t max_pages_applying = 2 * pages_in_flight;
 constexpr auto apply_timeout = std::chrono::seconds(60);
 
-void send_frame(self_ptr self, std::string text) {
-  self->send(self->state.deps.bridge, send_atom::value, self->state.link_id,
-             std::move(text));
-}
-
-void close_link(self_ptr self, const std::string& why) {
-  self->send(self->state.deps.bridge, close_atom::value, self->state.link_id,
-             why);
-}
+using broadcast::close_link;
+using broadcast::send_frame;
 
 /// Sends our horizon once the pages are applied and our log has been
 /// applied there through where it stood at its sync.

@@ -1,11 +1,11 @@
 #pragma once
 // The peer actor's part in tombstone collection (see WIRE.md, "reconcile").
 // A node whose sync shows it may hold values whose deletes we collected (its
-// checkpoint is below our `reconcile_below`, or it syncs by sketch and holds
-// what we lack while we have a horizon) is sent our inventory, page by page,
-// then our horizon once it has applied the pages and our log up to where it
-// stood. A node that starts empty gets one empty page: it then adopts our
-// horizon too. Internal to the peer actor's files.
+// checkpoint is below our `reconcile_below` or past our log, or its sketch
+// cannot be decoded while we have a horizon) is sent our inventory, page by
+// page, then our horizon once it has applied the pages and our log up to
+// where it stood. A node that starts empty gets no page, only the horizon:
+// it adopts our horizon too. Internal to the peer actor's files.
 #include "actors/link/peer_actor.hpp"
 
 #include <optional>
@@ -21,7 +21,6 @@ struct sync_facts {
   uint64_t since = 0;
   bool by_sketch = false;
   bool sketch_decoded = false;
-  bool holds_what_we_lack = false; // its sketch has elements ours lacks
 };
 
 /// After the other node's sync: starts serving our inventory if it needs it.
