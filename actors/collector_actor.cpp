@@ -50,7 +50,12 @@ bool linked_settled(self_ptr self, uint64_t now) {
     st.linked_since_ms = now;
   if (now - *st.linked_since_ms < settle_ms)
     return false;
+  // Kept in the db now and then (a write of its own): a restart then
+  // starts from a slightly older contact, only more careful.
+  bool persist = now - st.contact_ms >= settle_ms;
   st.contact_ms = now;
+  if (!persist)
+    return true;
   try {
     st.deps.db->set_setting(contact_setting, std::to_string(now));
   } catch (const std::exception&) {

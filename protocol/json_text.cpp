@@ -59,6 +59,17 @@ std::optional<uint64_t> json_u64_or_string(const boost::json::value& v) {
   return x;
 }
 
+void append_json_string_array(std::string& out,
+                              const std::vector<std::string>& items) {
+  out += '[';
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0)
+      out += ',';
+    append_json_string(out, items[i]);
+  }
+  out += ']';
+}
+
 void append_u64_string(std::string& out, uint64_t x) {
   out += '"';
   out += std::to_string(x);

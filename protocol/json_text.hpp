@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace boost::json {
@@ -15,6 +16,9 @@ namespace p2p {
 
 /// Appends `s` as a JSON string literal (quoted and escaped).
 void append_json_string(std::string& out, std::string_view s);
+/// Appends `["a","b"]`.
+void append_json_string_array(std::string& out,
+                              const std::vector<std::string>& items);
 
 /// `v` as a non-negative integer; nothing when it is not one.
 std::optional<uint64_t> json_u64(const boost::json::value& v);

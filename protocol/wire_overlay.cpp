@@ -246,13 +246,9 @@ std::string encode(const graft& m) {
 }
 
 std::string encode(const prune& m) {
-  std::string out = "{\"type\":\"prune\",\"origins\":[";
-  for (std::size_t i = 0; i < m.origins.size(); ++i) {
-    if (i > 0)
-      out += ',';
-    append_json_string(out, m.origins[i]);
-  }
-  return out + "]}";
+  std::string out = "{\"type\":\"prune\",\"origins\":";
+  append_json_string_array(out, m.origins);
+  return out + "}";
 }
 
 std::string encode(const shed&) {

@@ -104,13 +104,9 @@ std::string encode(const reconcile& m) {
     out += ",\"through\":";
     append_json_string(out, m.through);
   }
-  out += ",\"paths\":[";
-  for (std::size_t i = 0; i < m.paths.size(); ++i) {
-    if (i > 0)
-      out += ',';
-    append_json_string(out, m.paths[i]);
-  }
-  return out + "]}";
+  out += ",\"paths\":";
+  append_json_string_array(out, m.paths);
+  return out + "}";
 }
 
 std::string encode(const reconciled&) {

@@ -231,9 +231,11 @@ private:
                             hlc_time& horizon);
   /// Builds the tombstone index of a db made before it existed.
   void index_tombstones(lmdb::txn& t);
-  /// Removes a record and its change-log entry (and index entries), in `t`.
-  void remove_record(lmdb::txn& t, std::string_view path,
-                     const record_view& rec);
+  /// Removes a tombstone, its change-log entry and its index entry, in `t`.
+  void remove_tombstone(lmdb::txn& t, std::string_view path,
+                        const record_view& rec);
+  /// Keeps `seq` from being given out again once its log entry is gone.
+  void note_removed_seq(lmdb::txn& t, uint64_t seq);
   /// The largest change seq given out, removed entries included.
   uint64_t last_seq_in(const lmdb::txn& t) const;
   /// The index definitions, reloaded when another transaction changed them.

@@ -35,22 +35,18 @@ void database::index_tombstones(lmdb::txn& t) {
   t.put(meta_, tombstone_index_key, "1");
 }
 
-void database::remove_record(lmdb::txn& t, std::string_view path,
-                             const record_view& rec) {
+void database::remove_tombstone(lmdb::txn& t, std::string_view path,
+                                const record_view& rec) {
   // Copies first: the deletes below may move the page `rec` points into.
   auto time = rec.time;
   auto seq = rec.seq;
-  bool live = rec.value != "null";
   std::string key(path);
-  const auto& defs = index_defs(t);
-  if (!defs.empty())
-    indexes_.on_change(t, defs, key, std::string(rec.value), "null");
-  if (live)
-    write_u64(t, meta_, live_key, read_u64(t, meta_, live_key) - 1);
-  else
-    t.del(tombstones_, tombstone_key(time, key));
+  t.del(tombstones_, tombstone_key(time, key));
   t.del(changes_, encode_seq_key(seq));
   t.del(records_, key);
+}
+
+void database::note_removed_seq(lmdb::txn& t, uint64_t seq) {
   if (seq > read_u64(t, meta_, removed_seq_key))
     write_u64(t, meta_, removed_seq_key, seq);
 }
@@ -99,11 +95,12 @@ collect_result database::collect_in(lmdb::txn& t, const collect_request& req,
     // A peer that has not applied our log through this tombstone will
     // never be sent it now: it must reconcile.
     below = std::max(below, rec->seq);
-    remove_record(t, path, *rec);
+    remove_tombstone(t, path, *rec);
     horizon = std::max(horizon, time);
     ++result.removed;
   }
   if (result.removed > 0) {
+    note_removed_seq(t, below);
     write_u64(t, meta_, horizon_key, horizon);
     write_u64(t, meta_, reconcile_below_key, below);
     write_u64(t, meta_, collected_key,
@@ -170,28 +167,33 @@ database::remove_absent(std::string_view after, std::string_view through,
       // drop them. A tombstone is removed outright.
       write_batch redeletes;
       redeletes.check_horizon = false;
-      std::string_view own_id;
-      t.get(meta_, node_id_key, own_id);
+      uint64_t removed_seq = 0;
+      std::string own_id; // a copy: the deletes below may move its page
+      if (std::string_view id; t.get(meta_, node_id_key, id))
+        own_id = std::string(id);
       for (const auto& path : doomed) {
         std::string_view bytes;
         auto rec = t.get(records_, path, bytes) ? view_record(bytes)
                                                 : std::nullopt;
         if (!rec)
           continue;
-        if (rec->value == "null")
-          remove_record(t, path, *rec);
-        else
+        if (rec->value == "null") {
+          removed_seq = std::max(removed_seq, rec->seq);
+          remove_tombstone(t, path, *rec);
+        } else {
           redeletes.updates.push_back(
-            update{path, "null", rec->time + 1, std::string(own_id)});
+            update{path, "null", rec->time + 1, own_id});
+        }
       }
+      note_removed_seq(t, removed_seq);
       if (!redeletes.updates.empty()) {
         apply_in(t, {redeletes});
         removed.insert(removed.end(), redeletes.updates.begin(),
                        redeletes.updates.end());
       }
       if (!doomed.empty()) {
-        // Every peer that synced with us may hold what we just removed,
-        // and no tombstone will tell it: each reconciles at its next sync.
+        // A peer that synced with us before may hold what was removed here
+        // outright, with no tombstone to tell it: it reconciles next time.
         auto below = last_seq_in(t) + 1;
         if (below > read_u64(t, meta_, reconcile_below_key))
           write_u64(t, meta_, reconcile_below_key, below);
