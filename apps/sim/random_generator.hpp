@@ -28,6 +28,14 @@ struct generator {
   std::vector<std::string> written;
   std::vector<std::pair<std::string, int>> bulks; // prefix, count
 
+  // Steps both schedules take (the same draws, so seeds keep their
+  // scenarios): crash a running node (with writes in flight in
+  // `inflight_percent` of cases, 50 to `max_inflight` of them), stop one,
+  // restart the first one down.
+  void crash_one(int inflight_percent, int max_inflight);
+  void stop_one();
+  void restart_first_down();
+
   int pick(int lo, int hi) { // inclusive
     return std::uniform_int_distribution<int>(lo, hi)(rng);
   }

@@ -10,6 +10,32 @@ namespace p2p::sim {
 
 namespace detail {
 
+void generator::crash_one(int inflight_percent, int max_inflight) {
+  int node = running_node();
+  up[node] = false;
+  if (chance(inflight_percent))
+    add("crash", json::object{{"node", node},
+                              {"inflight", pick(50, max_inflight)},
+                              {"prefix", "f" + std::to_string(steps.size()) + "/"}});
+  else
+    add("crash", node);
+}
+
+void generator::stop_one() {
+  int node = running_node();
+  up[node] = false;
+  add("stop", node);
+}
+
+void generator::restart_first_down() {
+  for (int i = 0; i < n; ++i)
+    if (!up[i]) {
+      up[i] = true;
+      add("restart", i);
+      return;
+    }
+}
+
 void generator::step() {
   if (ttl_mode)
     return ttl_step();
@@ -27,30 +53,13 @@ void generator::step() {
                                {"prefix", "b" + std::to_string(steps.size())
                                             + "/"}});
   } else if (r <= 54) {
-    if (running_count() > 1) {
-      int node = running_node();
-      up[node] = false;
-      if (chance(60))
-        add("crash", json::object{{"node", node},
-                                  {"inflight", pick(50, 400)},
-                                  {"prefix", "f" + std::to_string(steps.size())
-                                               + "/"}});
-      else
-        add("crash", node);
-    }
+    if (running_count() > 1)
+      crash_one(60, 400);
   } else if (r <= 57) {
-    if (running_count() > 1) {
-      int node = running_node();
-      up[node] = false;
-      add("stop", node);
-    }
+    if (running_count() > 1)
+      stop_one();
   } else if (r <= 70) {
-    for (int i = 0; i < n; ++i)
-      if (!up[i]) {
-        up[i] = true;
-        add("restart", i);
-        break;
-      }
+    restart_first_down();
   } else if (r <= 77) {
     if (!partitioned())
       partition();

@@ -48,30 +48,13 @@ void generator::ttl_step() {
                                {"prefix", prefix}});
     }
   } else if (r <= 52) {
-    if (running_count() > 1) {
-      int node = running_node();
-      up[node] = false;
-      if (chance(50))
-        add("crash", json::object{{"node", node},
-                                  {"inflight", pick(50, 300)},
-                                  {"prefix", "f" + std::to_string(steps.size())
-                                               + "/"}});
-      else
-        add("crash", node);
-    }
+    if (running_count() > 1)
+      crash_one(50, 300);
   } else if (r <= 55) {
-    if (running_count() > 1) {
-      int node = running_node();
-      up[node] = false;
-      add("stop", node);
-    }
+    if (running_count() > 1)
+      stop_one();
   } else if (r <= 65) {
-    for (int i = 0; i < n; ++i)
-      if (!up[i]) {
-        up[i] = true;
-        add("restart", i);
-        break;
-      }
+    restart_first_down();
   } else if (r <= 71) {
     if (!partitioned())
       partition();
