@@ -8,6 +8,8 @@ packages=(
   libcaf-dev liblmdb-dev lmdb-utils
   libboost1.81-dev libboost-json1.81-dev
   doctest-dev libssl-dev python3
+  libboost-program-options1.81-dev
+  python3-prometheus-client chromium
 )
 # Extra tools for benchmarks and fuzzing: `scripts/setup.sh --bench`.
 if [[ "${1:-}" == "--bench" ]]; then
