@@ -1,7 +1,8 @@
 #pragma once
-// Atoms, message types and error codes shared by the actors. Included by the
-// embedding header, so it pulls in CAF's core and nothing of Beast or LMDB.
-#include "protocol/update.hpp"
+// The actors' own atoms and message types, beside the public ones
+// (p2psync/node_actor.hpp). Nothing of Beast.
+#include "p2psync/node_actor.hpp"
+#include "p2psync/update.hpp"
 #include "storage/database.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -15,22 +16,10 @@
 
 namespace p2p {
 
-// CAF already defines put/get/delete/subscribe/unsubscribe/publish atoms
-// with these texts; an atom is its text, so these are the same types.
-using caf::delete_atom;
-using caf::get_atom;
+// The public atoms are in p2psync/node_actor.hpp; these are the actors' own.
 using caf::publish_atom;
-using caf::put_atom;
-using caf::subscribe_atom;
-using caf::unsubscribe_atom;
 using apply_atom = caf::atom_constant<caf::atom("apply")>;
 using commit_atom = caf::atom_constant<caf::atom("commit")>;
-using scan_atom = caf::atom_constant<caf::atom("scan")>;
-using query_atom = caf::atom_constant<caf::atom("query")>;
-using add_index_atom = caf::atom_constant<caf::atom("addindex")>;
-using drop_index_atom = caf::atom_constant<caf::atom("dropindex")>;
-using schema_atom = caf::atom_constant<caf::atom("schema")>;
-using import_atom = caf::atom_constant<caf::atom("import")>;
 using collect_atom = caf::atom_constant<caf::atom("collect")>;
 using reconcile_atom = caf::atom_constant<caf::atom("reconcile")>;
 using horizon_atom = caf::atom_constant<caf::atom("horizon")>;
@@ -47,23 +36,6 @@ struct absent_page {
   hlc_time horizon = 0;
 };
 
-/// An update as applied by this node, with the local change sequence number
-/// it got (the `id:` of an SSE event, the position for catch-up).
-struct change {
-  update u;
-  uint64_t seq = 0;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, update& x) {
-  return f(caf::meta::type_name("update"), x.path, x.value, x.time, x.origin);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, change& x) {
-  return f(caf::meta::type_name("change"), x.u, x.seq);
-}
-
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, write_batch& x) {
   return f(caf::meta::type_name("write_batch"), x.updates, x.from,
@@ -76,29 +48,4 @@ typename Inspector::result_type inspect(Inspector& f, absent_page& x) {
            x.horizon);
 }
 
-enum class p2p_errc : uint8_t {
-  invalid_path = 1,
-  invalid_value,
-  not_found,
-  storage_failure,
-  unavailable,
-  rejected,         // refused by the application's write hook
-  schema_violation, // the message is the whole JSON answer, violations listed
-  hook_failure,     // the application's hook threw
-  too_large,        // a value over max_value_bytes as stored (limits.hpp)
-};
-
-caf::error make_error(p2p_errc code, std::string message);
-
-/// True when `err` is of our category with code `code`.
-bool is_error(const caf::error& err, p2p_errc code);
-
-/// The human-readable text carried by one of our errors.
-std::string error_message(const caf::error& err);
-
 } // namespace p2p
-
-// Local only (never serialized): queries and index descriptions.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(p2p::field_query)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(p2p::query_result)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(p2p::index_def)

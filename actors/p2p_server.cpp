@@ -1,4 +1,4 @@
-#include "actors/p2p_server.hpp"
+#include "p2psync/server.hpp"
 
 #include "actors/p2p_server_impl.hpp"
 #include "actors/metrics.hpp"
@@ -182,7 +182,7 @@ const std::string& P2PServer::db_path() const {
   return impl_->options.db_path;
 }
 
-router_actor P2PServer::router() const {
+node_actor P2PServer::node() const {
   return impl_->parts_or_none().router;
 }
 

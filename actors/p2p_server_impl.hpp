@@ -7,7 +7,7 @@
 #include "actors/http/http_server.hpp"
 #include "actors/link/link_table.hpp"
 #include "actors/metrics.hpp"
-#include "actors/p2p_server.hpp"
+#include "p2psync/server.hpp"
 #include "actors/store_actor.hpp"
 
 #include <caf/actor_system.hpp>

@@ -1,7 +1,7 @@
 // The facade's life: start (every actor, the HTTP server, the links),
 // close (in order, committing what is pending) and crash (as unclean as one
 // process allows, for the simulator).
-#include "actors/p2p_server.hpp"
+#include "p2psync/server.hpp"
 
 #include "actors/p2p_server_impl.hpp"
 #include "actors/link/bridge_actor.hpp"

@@ -10,7 +10,7 @@
 #include "actors/pending_writes.hpp"
 #include "actors/store_actor.hpp"
 #include "actors/subscriptions_actor.hpp"
-#include "protocol/hlc.hpp"
+#include "p2psync/hlc.hpp"
 #include "protocol/schema_set.hpp"
 #include "protocol/seen_cache.hpp"
 

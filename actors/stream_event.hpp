@@ -3,7 +3,7 @@
 // update as JSON>`. Made once per change and shared, read-only, by every
 // stream that queues it; its bytes count against the node's stream budget
 // (stream_budget.hpp) until the last holder lets it go.
-#include "protocol/update.hpp"
+#include "p2psync/update.hpp"
 
 #include <cstddef>
 #include <cstdint>

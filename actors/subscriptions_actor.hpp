@@ -32,9 +32,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(p2p::shared_stream_event)
 
 namespace p2p {
 
-/// What a subscriber receives: one message per applied change.
-using subscriber_actor = caf::typed_actor<caf::reacts_to<change>>;
-
 /// What an event stream receives: the same per change.
 using stream_subscriber =
   caf::typed_actor<caf::reacts_to<shared_stream_event>>;

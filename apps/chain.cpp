@@ -1,8 +1,8 @@
 // The seed's "network of nodes" example: three nodes in a chain
 // (server3 -> server2 -> server1). A write on server1 reaches server3
 // through server2, and a write on server3 reaches server1.
-#include "actors/p2p_server.hpp"
-#include "apps/example_support.hpp"
+#include <p2psync/p2psync.hpp>
+#include "example_support.hpp"
 
 #include <iostream>
 #include <memory>

@@ -3,8 +3,8 @@
 // handles: a put, a scan, an index and a field query by request, and an
 // actor of its own subscribed to a prefix, receiving typed change messages. The public header is all it
 // includes from p2psync.
-#include "actors/p2p_server.hpp"
-#include "apps/example_support.hpp"
+#include <p2psync/p2psync.hpp>
+#include "example_support.hpp"
 
 #include <caf/all.hpp>
 
@@ -44,7 +44,7 @@ int main() {
     node.start();
     std::cout << "node " << node.server_id() << " on port " << node.port()
               << std::endl;
-    auto router = node.router();
+    p2p::node_actor router = node.node();
     caf::scoped_actor self{sys};
     auto watcher = sys.spawn(order_watcher, caf::actor{self});
     auto fail = [&](caf::error& err) {

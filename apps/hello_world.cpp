@@ -2,8 +2,8 @@
 // other, an update flowing back, and a subscription. Where the seed waits
 // fixed times, this waits for the condition itself (with a deadline).
 // Usage: hello-world [PORT1 PORT2]   (default: free ports)
-#include "actors/p2p_server.hpp"
-#include "apps/example_support.hpp"
+#include <p2psync/p2psync.hpp>
+#include "example_support.hpp"
 
 #include <atomic>
 #include <iostream>

@@ -1,7 +1,7 @@
 #pragma once
 // The launcher's command line, parsed without side effects so it is unit
 // tested on its own.
-#include "actors/p2p_server.hpp"
+#include "p2psync/server.hpp"
 
 #include <string>
 #include <vector>

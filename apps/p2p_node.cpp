@@ -1,6 +1,7 @@
 // p2p-node: runs one p2psync node until SIGINT or SIGTERM.
 #include "apps/maintenance.hpp"
 #include "apps/node_options.hpp"
+#include "apps/sd_notify.hpp"
 #include "protocol/peer_url.hpp"
 
 #include <csignal>
@@ -81,9 +82,13 @@ int main(int argc, char** argv) {
                 p2p::host_port(cmd.options.host, server.port()).c_str(),
                 server.server_id().c_str());
     std::fflush(stdout);
+    // Serving: systemd's Type=notify unit may start what depends on us.
+    p2p::notify_service_manager("READY=1\nSTATUS=serving on port "
+                                + std::to_string(server.port()));
     int sig = 0;
     sigwait(&stop_signals, &sig);
     std::cerr << "p2p-node: signal " << sig << ", shutting down\n";
+    p2p::notify_service_manager("STOPPING=1");
     server.close();
   } catch (const std::exception& e) {
     std::cerr << "p2p-node: " << e.what() << "\n";

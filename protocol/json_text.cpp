@@ -2,7 +2,7 @@
 
 #include "protocol/json_parse.hpp"
 #include "protocol/json_writer.hpp"
-#include "protocol/limits.hpp"
+#include "p2psync/limits.hpp"
 
 #include <boost/json/value.hpp>
 

@@ -6,8 +6,8 @@
 // exactly as the network did. A line without `hlc` (written by hand or by
 // another tool) is stamped from its `timestamp`. A `value` of null is a
 // delete (exports carry them when asked for tombstones).
-#include "protocol/limits.hpp"
-#include "protocol/update.hpp"
+#include "p2psync/limits.hpp"
+#include "p2psync/update.hpp"
 
 #include <cstddef>
 #include <cstdint>

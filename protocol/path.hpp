@@ -2,7 +2,7 @@
 // Path rules of the contract: what a key, a scan prefix and a subscription
 // prefix may be. Plain functions, so the HTTP layer, the wire decoder and the
 // C++ facade all enforce exactly the same rules.
-#include "protocol/limits.hpp" // max_path_bytes
+#include "p2psync/limits.hpp" // max_path_bytes
 
 #include <cstddef>
 #include <string>

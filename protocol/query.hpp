@@ -3,6 +3,8 @@
 // equals a value or falls in a range, in index order: by the field's value
 // (sort_key.hpp), then by path. The order does not depend on whether an
 // index answers it or a scan does, so every node gives the same pages.
+#include "p2psync/query.hpp"
+
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -14,25 +16,6 @@ class value;
 }
 
 namespace p2p {
-
-constexpr std::size_t default_query_limit = 100;
-constexpr std::size_t max_query_limit = 1000;
-
-struct query_bound {
-  std::string json; // a number or a string, as JSON text
-  bool inclusive = true;
-};
-
-struct field_query {
-  std::string prefix;                // entries whose path starts with it
-  std::string field;                 // JSON pointer; "" is the whole value
-  std::optional<std::string> equals; // a scalar, as JSON text
-  std::optional<query_bound> lower;
-  std::optional<query_bound> upper;
-  std::size_t limit = default_query_limit;
-  std::string after; // sort key + path of the last result already seen
-  bool use_index = true; // false: scan even when an index covers it
-};
 
 /// A query checked and made ready to run.
 class compiled_query {

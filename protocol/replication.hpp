@@ -12,7 +12,7 @@
 // - every run, encoded, fits one frame (`frame_bytes`). A record that cannot
 //   fit a frame alone is skipped and counted, and the cursor moves past it:
 //   retrying it would stall every record behind it on this link for good.
-#include "protocol/update.hpp"
+#include "p2psync/update.hpp"
 #include "protocol/wire.hpp"
 
 #include <cstddef>

@@ -2,7 +2,7 @@
 // Bounded memory of message ids already handled, oldest forgotten first.
 // Only an optimisation: a forgotten duplicate is still stopped by
 // last-write-wins in the store, it just costs a transaction slot.
-#include "protocol/hlc.hpp"
+#include "p2psync/hlc.hpp"
 
 #include <cstddef>
 #include <deque>

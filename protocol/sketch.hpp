@@ -4,7 +4,7 @@
 // other lacks, costing bytes in proportion to the difference, not to the
 // store. Used when a node meets a peer it has no checkpoint for (it came
 // back through a different peer, or the topology changed).
-#include "protocol/update.hpp"
+#include "p2psync/update.hpp"
 
 #include <cstdint>
 #include <optional>

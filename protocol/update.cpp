@@ -1,4 +1,4 @@
-#include "protocol/update.hpp"
+#include "p2psync/update.hpp"
 
 #include "protocol/json_text.hpp"
 

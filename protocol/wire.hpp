@@ -3,8 +3,8 @@
 // See protocol/WIRE.md for the message set with the JSON of each message.
 // decode() is the only parser of peer input: everything it returns has
 // passed the path rules, the type checks and the limits.
-#include "protocol/limits.hpp"
-#include "protocol/update.hpp"
+#include "p2psync/limits.hpp"
+#include "p2psync/update.hpp"
 
 #include <cstdint>
 #include <string>

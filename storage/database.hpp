@@ -17,7 +17,7 @@
 // Writes go through apply() from one thread at a time (the store actor).
 // Reads are lock-free MVCC snapshots any thread may take.
 #include "protocol/sketch.hpp"
-#include "protocol/update.hpp"
+#include "p2psync/update.hpp"
 #include "storage/indexes.hpp"
 #include "storage/query_runner.hpp"
 #include "storage/record.hpp"

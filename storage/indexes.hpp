@@ -5,6 +5,8 @@
 //   index_defs:    u32 id (big-endian) -> {"prefix":..,"field":..}
 //   index_entries: u32 id + sort key of the field's value + path -> ""
 // An entry whose field is missing, an object or an array has no index entry.
+#include "p2psync/query.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -30,11 +32,6 @@ struct too_many_indexes : std::runtime_error {
   }
 };
 
-struct index_def {
-  uint32_t id = 0;
-  std::string prefix; // covers entries whose path starts with it
-  std::string field;  // JSON pointer
-};
 
 class index_store {
 public:

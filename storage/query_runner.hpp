@@ -3,7 +3,7 @@
 // it and by scanning otherwise; both give the same entries in the same
 // order (protocol/query.hpp), so only the cost differs.
 #include "protocol/query.hpp"
-#include "protocol/update.hpp"
+#include "p2psync/update.hpp"
 #include "storage/indexes.hpp"
 
 #include <optional>
@@ -12,12 +12,6 @@
 
 namespace p2p {
 
-struct query_result {
-  std::vector<update> results;
-  std::string next;               // cursor of the next page; empty: no more
-  std::optional<index_def> index; // the index that answered; none: a scan
-  uint64_t examined = 0;          // index entries or records looked at
-};
 
 /// The index on `field` whose prefix is the longest that `prefix` starts
 /// with; nothing when no index covers the query.

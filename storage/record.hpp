@@ -7,7 +7,7 @@
 //   (`from`: the node the update arrived from, empty for a local write, so
 //   the change is not streamed back over the link it came in on)
 //   change key: u64 seq, big-endian, so LMDB's byte order is numeric order.
-#include "protocol/update.hpp"
+#include "p2psync/update.hpp"
 
 #include <cstdint>
 #include <optional>

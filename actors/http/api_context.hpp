@@ -3,8 +3,8 @@
 // to read directly, counters, limits and the application's own routes.
 #include "actors/link/link_types.hpp"
 #include "actors/router_actor.hpp"
-#include "actors/web_types.hpp"
-#include "protocol/limits.hpp"
+#include "p2psync/web_types.hpp"
+#include "p2psync/limits.hpp"
 
 #include <atomic>
 #include <chrono>

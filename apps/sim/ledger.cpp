@@ -1,6 +1,6 @@
 #include "apps/sim/ledger.hpp"
 
-#include "protocol/hlc.hpp"
+#include "p2psync/hlc.hpp"
 
 #include <unordered_map>
 

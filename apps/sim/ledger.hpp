@@ -3,7 +3,7 @@
 // last-write-wins, so a check can tell whether a node lost one. Writes that
 // were never acknowledged (in flight at a crash) are not here: they may or
 // may not have landed.
-#include "protocol/update.hpp"
+#include "p2psync/update.hpp"
 
 #include <map>
 #include <string>

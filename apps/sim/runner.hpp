@@ -2,7 +2,7 @@
 // Runs a scenario: its nodes live in this process, each a P2PServer with its
 // own LMDB store and loopback port, linked by the same WebSocket links as
 // real nodes, all in one actor system.
-#include "actors/p2p_server.hpp"
+#include "p2psync/server.hpp"
 #include "apps/sim/ledger.hpp"
 #include "apps/sim/scenario.hpp"
 

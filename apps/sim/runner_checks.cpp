@@ -3,7 +3,7 @@
 #include "apps/sim/step_failed.hpp"
 
 #include "apps/example_support.hpp"
-#include "protocol/hlc.hpp"
+#include "p2psync/hlc.hpp"
 
 #include <cstdint>
 

@@ -21,7 +21,7 @@ void runner::write_bulk(const step& s) {
   caf::scoped_actor self{sys_};
   for (int i = 0; i < s.count; ++i) {
     auto& server = *nodes_[targets[i % targets.size()]].server;
-    self->send(server.router(), put_atom::value, s.prefix + std::to_string(i),
+    self->send(server.node(), put_atom::value, s.prefix + std::to_string(i),
                R"({"i":)" + std::to_string(i) + R"(,"pad":")" + pad + "\"}");
   }
   int answered = 0;
@@ -41,7 +41,7 @@ void runner::write_or_delete(const step& s) {
   // Through the router, whose answer carries the tombstone's stamp.
   caf::scoped_actor self{sys_};
   std::string error;
-  self->request(server.router(), std::chrono::seconds(30), delete_atom::value,
+  self->request(server.node(), std::chrono::seconds(30), delete_atom::value,
                 s.path)
     .receive([&](update& u) { acked_.acknowledged(u); },
              [&](caf::error& e) {
@@ -65,7 +65,7 @@ std::string runner::crash(const step& s) {
     ++acked;
   };
   auto send = [&](int i) {
-    self->send(server.router(), put_atom::value, s.prefix + std::to_string(i),
+    self->send(server.node(), put_atom::value, s.prefix + std::to_string(i),
                R"({"i":)" + std::to_string(i) + "}");
   };
   if (s.count > 0) {

@@ -1,6 +1,6 @@
 // The node's actors through the C++ facade and the typed handles, on a real
 // LMDB in a temp dir and a real (unused) listening socket.
-#include "actors/p2p_server.hpp"
+#include "p2psync/server.hpp"
 #include "node_helpers.hpp"
 #include "test_dir.hpp"
 
@@ -122,7 +122,7 @@ TEST_CASE("group commit: concurrent writes share transactions") {
   P2PServer server(options_in(dir));
   server.start();
   auto& sys = server.system();
-  auto router = server.router();
+  auto router = server.node();
   constexpr int writes = 2000;
   caf::scoped_actor self{sys};
   // Plain sends: the replies come back as ordinary messages, so all
@@ -154,7 +154,7 @@ TEST_CASE("typed handles: a CAF actor subscribes and receives changes") {
     }};
   });
   uint64_t id = 0;
-  self->request(server.router(), std::chrono::seconds(5),
+  self->request(server.node(), std::chrono::seconds(5),
                 subscribe_atom::value, std::string("app"), listener)
     .receive([&](uint64_t x) { id = x; },
              [&](caf::error& e) { FAIL(caf::to_string(e)); });

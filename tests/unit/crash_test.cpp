@@ -1,6 +1,6 @@
 // P2PServer::crash(), the simulator's kill -9: what a killed process would
 // leave behind, on a real LMDB in a temp dir.
-#include "actors/p2p_server.hpp"
+#include "p2psync/server.hpp"
 #include "node_helpers.hpp"
 #include "storage/database.hpp"
 #include "test_dir.hpp"

@@ -2,7 +2,7 @@
 // fail with p2p_error (never a crash), close() races with calls on other
 // threads, and callback subscriptions from many threads are kept safely
 // and forgotten once ended.
-#include "actors/p2p_server.hpp"
+#include "p2psync/server.hpp"
 #include "node_helpers.hpp"
 #include "test_dir.hpp"
 
@@ -41,7 +41,7 @@ void check_every_call_refused(P2PServer& server) {
   CHECK(server.stats().entries == 0);
   CHECK(server.connected_peers() == 0);
   CHECK(server.peers_json() == "[]");
-  CHECK(!server.router());
+  CHECK(!server.node());
 }
 
 } // namespace
@@ -62,8 +62,16 @@ TEST_CASE("facade: every call after close() fails with p2p_error") {
   server.start();
   server.put("a", "1");
   auto unsubscribe = server.subscribe("a", [](auto&, auto&) {});
+  node_actor kept = server.node();
   server.close();
   check_every_call_refused(server);
+  // A typed handle kept from before gets an error reply, not a hang.
+  caf::scoped_actor self{server.system()};
+  bool failed = false;
+  self->request(kept, std::chrono::seconds(10), get_atom::value,
+                std::string("a"))
+    .receive([](const update&) {}, [&](caf::error&) { failed = true; });
+  CHECK(failed);
   server.close(); // twice: nothing happens
   server.crash();
   unsubscribe(); // after close(): does nothing

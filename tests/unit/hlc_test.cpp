@@ -1,4 +1,4 @@
-#include "protocol/hlc.hpp"
+#include "p2psync/hlc.hpp"
 
 #include <doctest/doctest.h>
 

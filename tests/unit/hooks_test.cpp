@@ -1,6 +1,6 @@
 // The data features through the C++ facade: write and read hooks, schemas,
 // indexes and queries, export and import, on a real node in-process.
-#include "actors/p2p_server.hpp"
+#include "p2psync/server.hpp"
 #include "node_helpers.hpp"
 #include "test_dir.hpp"
 
@@ -131,7 +131,7 @@ TEST_CASE("hooks: a scan's limit counts the entries the read hook shows") {
   CHECK(http.find("half/0004") != std::string::npos);
   CHECK(http.find("half/0003") == std::string::npos);
   caf::scoped_actor self{server.system()};
-  self->request(server.router(), std::chrono::seconds(10), scan_atom::value,
+  self->request(server.node(), std::chrono::seconds(10), scan_atom::value,
                 std::string("many/"), uint64_t{3})
     .receive([&](std::vector<update>& got) { CHECK(got.size() == 3); },
              [&](caf::error& e) { FAIL(caf::to_string(e)); });

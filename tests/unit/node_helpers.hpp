@@ -1,7 +1,7 @@
 #pragma once
 // Helpers for tests that run a node in-process: options on a temp dir, and
 // one HTTP/1.1 exchange over a plain socket.
-#include "actors/p2p_server.hpp"
+#include "p2psync/server.hpp"
 #include "test_dir.hpp"
 
 #include <arpa/inet.h>

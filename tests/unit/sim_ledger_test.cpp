@@ -2,7 +2,7 @@
 // hold on every node, which deleted paths must stay absent, and which
 // values the horizon may have collected.
 #include "apps/sim/ledger.hpp"
-#include "protocol/hlc.hpp"
+#include "p2psync/hlc.hpp"
 
 #include <doctest/doctest.h>
 

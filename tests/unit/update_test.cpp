@@ -1,5 +1,5 @@
 #include "protocol/json_text.hpp"
-#include "protocol/update.hpp"
+#include "p2psync/update.hpp"
 #include "storage/record.hpp"
 
 #include <doctest/doctest.h>

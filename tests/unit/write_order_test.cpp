@@ -1,7 +1,7 @@
 // Writes from one sender apply in the order sent, while group commit keeps
 // them waiting together: through the typed handle (many in flight), the
 // facade and one HTTP connection, on a real LMDB.
-#include "actors/p2p_server.hpp"
+#include "p2psync/server.hpp"
 #include "actors/pending_writes.hpp"
 #include "node_helpers.hpp"
 #include "test_dir.hpp"
@@ -28,7 +28,7 @@ std::vector<reply>
 send_all(P2PServer& server,
          const std::vector<std::tuple<bool, std::string, std::string>>& writes) {
   caf::scoped_actor self{server.system()};
-  auto router = server.router();
+  auto router = server.node();
   auto timeout = std::chrono::seconds(30);
   std::vector<reply> out(writes.size());
   // Each request is sent at once; its reply is read later, by its id.

@@ -1,7 +1,8 @@
 #pragma once
-// p2psync's embedding API: the seed's P2PServer in C++ terms, and the typed
-// actor handles for CAF applications. This header (and what it includes)
-// carries nothing of Beast or LMDB.
+// p2psync's embedding API: the seed's P2PServer in C++ terms; node() is
+// the typed actor handle for CAF applications (p2psync/node_actor.hpp).
+// This header (and what it includes) carries nothing of Beast or LMDB;
+// docs/embedding.md is the guide.
 //
 //   p2p::server_options opts;
 //   opts.port = 3001;
@@ -14,11 +15,12 @@
 //
 // The blocking methods wait on an actor's reply: call them from ordinary
 // threads, never from inside an actor or an HTTP route handler.
-#include "actors/router_actor.hpp"
-#include "actors/subscriptions_actor.hpp"
-#include "actors/web_types.hpp"
-#include "protocol/limits.hpp"
-#include "protocol/update.hpp"
+#include "p2psync/hooks.hpp"
+#include "p2psync/limits.hpp"
+#include "p2psync/node_actor.hpp"
+#include "p2psync/query.hpp"
+#include "p2psync/update.hpp"
+#include "p2psync/web_types.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -213,7 +215,7 @@ public:
 
   /// For CAF applications: the node's typed interface (a null handle
   /// before start() and after close()).
-  router_actor router() const;
+  node_actor node() const;
   caf::actor_system& system();
 
 private:

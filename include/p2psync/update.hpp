@@ -2,7 +2,7 @@
 // The update record: one write (or delete) of one path, as every node stores
 // and forwards it. The value is kept as compact JSON text; a delete is the
 // value `null` (a tombstone), as in the seed.
-#include "protocol/hlc.hpp"
+#include "p2psync/hlc.hpp"
 
 #include <cstdint>
 #include <string>
