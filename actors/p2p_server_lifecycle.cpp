@@ -8,9 +8,11 @@
 #include "actors/collector_actor.hpp"
 #include "actors/link/overlay_actor.hpp"
 #include "actors/link/peer_actor.hpp"
+#include "actors/link/start_up.hpp"
 #include "actors/metrics.hpp"
 #include "actors/store_actor.hpp"
 #include "actors/stream_budget.hpp"
+#include "protocol/cors.hpp"
 #include "protocol/peer_url.hpp"
 #include "protocol/wire.hpp"
 #include "storage/database.hpp"
@@ -76,6 +78,10 @@ void P2PServer::start() {
     peer_urls.push_back(parsed.url->text());
   }
   auto advertise = advertised_url(d.options);
+  if (auto err = cors_origins_error(d.options.cors_origins,
+                                    !d.options.token.empty());
+      !err.empty())
+    throw p2p_error(err);
   if (d.options.max_links == 0 || d.options.min_links > d.options.max_links)
     throw p2p_error("links: need 0 <= min_links <= max_links and "
                     "max_links >= 1");
@@ -132,6 +138,13 @@ void P2PServer::start() {
   ctx->routes = std::make_shared<const std::vector<custom_route>>(d.routes);
   ctx->peers_json = [links = d.links] { return links->to_json(); };
   ctx->passive_json = [links = d.links] { return links->passive_json(); };
+  ctx->cors_origins = d.options.cors_origins;
+  if (!peer_urls.empty())
+    ctx->ready_json = [watch = std::make_shared<start_up_watch>(d.links,
+                                                                peer_urls)] {
+      auto report = watch->check();
+      return std::make_pair(report.ready, std::move(report.json));
+    };
   try {
     d.http = std::make_unique<http_server>(
       ctx, tls_files{d.options.tls_cert, d.options.tls_key, d.options.tls_ca});

@@ -1,5 +1,6 @@
 #include "apps/node_options.hpp"
 
+#include "protocol/cors.hpp"
 #include "protocol/duration.hpp"
 #include "protocol/peer_url.hpp"
 
@@ -56,6 +57,10 @@ std::string node_usage() {
          "  --tls-cert PATH     serve HTTPS and WSS with this PEM certificate\n"
          "  --tls-key PATH      ... and this PEM private key\n"
          "  --tls-ca PATH       certificates to trust for https:// peers\n"
+         "  --cors-origin ORIGIN  let browser pages from ORIGIN "
+         "(https://host[:port], or *\n"
+         "                      without a token) read the answers; "
+         "repeatable\n"
          "  --index PREFIX:PTR  keep an index on the field PTR (a JSON pointer "
          "such as /role)\n"
          "                      of the entries under PREFIX; repeatable\n"
@@ -133,6 +138,9 @@ std::string load_files(launch_command& cmd) {
            "secret";
   if (o.tls_cert.empty() != o.tls_key.empty())
     return "--tls-cert and --tls-key go together";
+  if (auto err = cors_origins_error(o.cors_origins, !o.token.empty());
+      !err.empty())
+    return err;
   return {};
 }
 
@@ -193,6 +201,10 @@ launch_command parse_node_args(const std::vector<std::string>& args) {
       o.tls_key = value;
     } else if (flag == "--tls-ca") {
       o.tls_ca = value;
+    } else if (flag == "--cors-origin") {
+      if (auto err = cors_origin_error(value); !err.empty())
+        return fail("--cors-origin " + value + ": " + err);
+      o.cors_origins.push_back(value);
     } else if (flag == "--index" || flag == "--schema") {
       // Split at the first ':': a prefix with a ':' needs the HTTP API.
       auto colon = value.find(':');

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace caf {
@@ -61,6 +62,11 @@ struct api_context {
   /// JSON array for GET /peers.
   std::function<std::string()> peers_json;
   std::function<std::string()> passive_json; // the overlay's known addresses
+  /// GET /ready: whether start-up catch-up is done, and the JSON to say
+  /// (start_up.hpp); empty: ready (no seeds).
+  std::function<std::pair<bool, std::string>()> ready_json;
+  /// Origins whose pages may read the answers (CORS, cors.hpp); `*` any.
+  std::vector<std::string> cors_origins;
 };
 
 } // namespace p2p

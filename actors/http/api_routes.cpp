@@ -1,6 +1,7 @@
 #include "actors/http/api_routes.hpp"
 
 #include "actors/http/data_routes.hpp"
+#include "actors/http/operator_routes.hpp"
 #include "actors/http/url.hpp"
 #include "actors/metrics.hpp"
 #include "protocol/auth.hpp"
@@ -209,13 +210,15 @@ std::optional<http_response> check_token(const api_context& ctx,
 void route_request(const api_context& ctx, const http_request& req,
                    reply_fn reply) {
   request_meta m{req.version(), req.keep_alive()};
-  if (req.target() != "/health") {
+  auto [raw_path, query] = split(req.target());
+  // Open to all: liveness and readiness probes, and the console page, which
+  // holds no data (it asks for the token).
+  if (raw_path != "/health" && raw_path != "/ready" && raw_path != "/") {
     bool write = req.method() != http::verb::get
                  && req.method() != http::verb::head;
     if (auto denied = check_token(ctx, req, write))
       return reply(std::move(*denied));
   }
-  auto [raw_path, query] = split(req.target());
   auto method = req.method();
   auto only_get = [&](auto&& answer) {
     if (method != http::verb::get)
@@ -250,13 +253,8 @@ void route_request(const api_context& ctx, const http_request& req,
         return reply(respond_error(405, "method not allowed", m));
     }
   }
-  if (raw_path == "/health")
-    return only_get([&] {
-      std::string body = "{\"ok\":true,\"id\":";
-      append_json_string(body, ctx.node_id);
-      body += '}';
-      reply(respond(200, std::move(body), m));
-    });
+  if (route_operator_request(ctx, req, raw_path, reply))
+    return;
   if (raw_path == "/peers/passive")
     return only_get([&] {
       reply(respond(200, ctx.passive_json ? ctx.passive_json() : "[]", m));

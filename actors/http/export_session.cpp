@@ -1,5 +1,6 @@
 #include "actors/http/export_session.hpp"
 
+#include "actors/http/cors.hpp"
 #include "actors/http/url.hpp"
 #include "protocol/ndjson.hpp"
 #include "protocol/path.hpp"
@@ -40,9 +41,10 @@ template <class Stream>
 export_session<Stream>::export_session(Stream&& stream,
                                        std::shared_ptr<const api_context> ctx,
                                        std::string prefix, bool tombstones,
-                                       bool chunked)
+                                       bool chunked, std::string cors_lines)
   : stream_(std::move(stream)), ctx_(std::move(ctx)),
-    prefix_(std::move(prefix)), tombstones_(tombstones), chunked_(chunked) {
+    prefix_(std::move(prefix)), tombstones_(tombstones), chunked_(chunked),
+    cors_lines_(std::move(cors_lines)) {
 }
 
 // Its place among the exports running was taken by start_export.
@@ -53,7 +55,8 @@ export_session<Stream>::~export_session() {
 
 template <class Stream>
 void export_session<Stream>::start() {
-  head_ = chunked_ ? chunked_head : plain_head;
+  head_ = with_header_lines(chunked_ ? chunked_head : plain_head,
+                            cors_lines_);
   write_page();
 }
 
@@ -93,21 +96,47 @@ void export_session<Stream>::write_page() {
                    });
 }
 
-template <class Stream>
-void start_export(Stream&& stream, std::shared_ptr<const api_context> ctx,
-                  const http_request& req, const reply_fn& reply) {
-  if (auto denied = check_token(*ctx, req, false))
-    return reply(std::move(*denied));
+namespace {
+
+/// The refusal of an export (token, prefix), else nothing and its prefix.
+std::optional<http_response> export_refusal(const api_context& ctx,
+                                            const http_request& req,
+                                            std::string& prefix) {
+  if (auto denied = check_token(ctx, req, false))
+    return denied;
   auto [path, query] = split(req.target());
-  std::string prefix;
   if (auto raw = query_param(query, "prefix")) {
     auto decoded = percent_decode(*raw);
     if (!decoded)
-      return reply(error_response(400, "bad percent-encoding", req));
+      return error_response(400, "bad percent-encoding", req);
     prefix = std::move(*decoded);
   }
   if (auto err = prefix_error(prefix); !err.empty())
-    return reply(error_response(400, err, req));
+    return error_response(400, err, req);
+  return std::nullopt;
+}
+
+} // namespace
+
+http_response export_head(const api_context& ctx, const http_request& req) {
+  std::string prefix;
+  if (auto refused = export_refusal(ctx, req, prefix))
+    return std::move(*refused);
+  http_response res{boost::beast::http::status::ok, req.version()};
+  res.set(boost::beast::http::field::content_type, "application/x-ndjson");
+  if (req.version() >= 11)
+    res.set(boost::beast::http::field::transfer_encoding, "chunked");
+  res.keep_alive(false);
+  return res;
+}
+
+template <class Stream>
+void start_export(Stream&& stream, std::shared_ptr<const api_context> ctx,
+                  const http_request& req, const reply_fn& reply) {
+  std::string prefix;
+  if (auto refused = export_refusal(*ctx, req, prefix))
+    return reply(std::move(*refused));
+  auto [path, query] = split(req.target());
   bool tombstones = query_param(query, "tombstones") == "1";
   if (ctx->exports_running->fetch_add(1) >= ctx->limits.exports) {
     ctx->exports_running->fetch_sub(1);
@@ -116,9 +145,11 @@ void start_export(Stream&& stream, std::shared_ptr<const api_context> ctx,
     res.set(boost::beast::http::field::retry_after, "1");
     return reply(std::move(res));
   }
+  auto cors_lines = cors_header_lines(*ctx, origin_of(req));
   std::make_shared<export_session<Stream>>(std::move(stream), std::move(ctx),
                                            std::move(prefix), tombstones,
-                                           req.version() >= 11)
+                                           req.version() >= 11,
+                                           std::move(cors_lines))
     ->start();
 }
 

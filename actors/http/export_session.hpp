@@ -22,8 +22,10 @@ class export_session
 public:
   /// `chunked`: HTTP/1.1 chunks; otherwise (HTTP/1.0) the body ends with
   /// the connection.
+  /// `cors_lines`: header lines to add to the head (cors.hpp).
   export_session(Stream&& stream, std::shared_ptr<const api_context> ctx,
-                 std::string prefix, bool tombstones, bool chunked);
+                 std::string prefix, bool tombstones, bool chunked,
+                 std::string cors_lines = {});
   ~export_session();
 
   void start();
@@ -41,10 +43,14 @@ private:
   std::string chunk_size_; // the chunk's size line
   std::string lines_;      // the page being written
   bool last_ = false;
+  std::string cors_lines_;
 };
 
 /// True for GET /export.
 bool is_export_request(const http_request& req);
+
+/// HEAD /export: GET's status and headers, no body, no export started.
+http_response export_head(const api_context& ctx, const http_request& req);
 
 /// Hands the connection to an export session (checks prefix and token).
 template <class Stream>

@@ -1,5 +1,6 @@
 #include "actors/http/http_session.hpp"
 
+#include "actors/http/cors.hpp"
 #include "actors/http/export_session.hpp"
 #include "actors/http/framing.hpp"
 #include "actors/http/import_session.hpp"
@@ -67,6 +68,8 @@ void http_session<Stream>::run() {
 template <class Stream>
 void http_session<Stream>::do_read() {
   parser_.emplace();
+  origin_.clear();
+  head_ = false;
   // The limit is set once the header shows what the request is: an import
   // streams a body of any size (on_header).
   parser_->body_limit(boost::none);
@@ -87,6 +90,7 @@ void http_session<Stream>::on_header(beast::error_code ec, std::size_t n) {
     if (auto refusal = framing_refusal_of(parser_->get()))
       return fail_request(refusal->status, refusal->message);
   if (!ec && is_import_request(parser_->get())) {
+    origin_ = origin_of(parser_->get());
     if (auto denied = check_token(*ctx_, parser_->get(), true))
       return fail_request(std::move(*denied));
     ctx_->metrics->http_requests.fetch_add(1);
@@ -130,6 +134,12 @@ void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
     return fail_request(400, "malformed HTTP request: " + ec.message());
   ctx_->metrics->http_requests.fetch_add(1);
   auto req = parser_->release();
+  origin_ = origin_of(req);
+  head_ = req.method() == http::verb::head;
+  if (head_) // answered wherever GET is, as GET would be, without its body
+    req.method(http::verb::get);
+  if (auto preflight = preflight_response(*ctx_, req))
+    return send(std::move(*preflight));
   if (req.target() == "/p2p" && beast::websocket::is_upgrade(req)) {
     // No bridge while serving: the node has a token and no cluster secret,
     // and a link, which carries no token, would read and write everything.
@@ -142,12 +152,16 @@ void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
     ws_link::accept(std::move(stream_), req, ws_link::env{ioc_, ctx_->bridge});
     return;
   }
+  if (is_export_request(req) && head_)
+    return send(export_head(*ctx_, req));
   if (is_export_request(req))
     return start_export(std::move(stream_), ctx_, req,
                         [this](http_response res) { send(std::move(res)); });
   if (is_events_request(req)) {
     if (auto denied = check_token(*ctx_, req, false))
       return send(std::move(*denied));
+    if (head_) // the stream's head only: nothing is subscribed
+      return send(events_head(req));
     tcp_layer(stream_).expires_never();
     std::make_shared<sse_session<Stream>>(std::move(stream_), ctx_, ioc_)
       ->start(req);
@@ -170,6 +184,9 @@ void http_session<Stream>::send(http_response res) {
   if (res.result_int() >= 400)
     ctx_->metrics->http_errors.fetch_add(1);
   bool keep_alive = res.keep_alive();
+  add_cors_headers(*ctx_, origin_, res);
+  if (head_) // Content-Length stays as the GET's body set it
+    res.body().clear();
   serialize_response(res, out_);
   tcp_layer(stream_).expires_after(ctx_->limits.idle_timeout);
   net::async_write(stream_, net::buffer(out_),
@@ -204,6 +221,7 @@ template <class Stream>
 void http_session<Stream>::fail_request(http_response res) {
   ctx_->metrics->http_requests.fetch_add(1);
   ctx_->metrics->http_errors.fetch_add(1);
+  add_cors_headers(*ctx_, origin_, res);
   res.set(http::field::connection, "close");
   res.keep_alive(false);
   res.prepare_payload();

@@ -46,6 +46,10 @@ private:
   std::shared_ptr<http_response> res_; // an error answer being written
   std::string out_;                    // the answer being written
   std::array<char, 4096> drain_buf_;
+  // The request being answered: its Origin (CORS), and whether it is a
+  // HEAD, answered as its GET without the body.
+  std::string origin_;
+  bool head_ = false;
 };
 
 } // namespace p2p

@@ -1,5 +1,6 @@
 #include "actors/http/import_session.hpp"
 
+#include "actors/http/cors.hpp"
 #include "actors/http/io_hold.hpp"
 #include "actors/http/url.hpp"
 #include "actors/metrics.hpp"
@@ -143,7 +144,9 @@ void import_session<Stream>::answer(unsigned status, std::string body) {
     body += ",\"applied\":" + std::to_string(applied_) + '}';
     ctx_->metrics->http_errors.fetch_add(1);
   }
-  serialize_response(make_response(status, std::move(body), 11, false), out_);
+  auto res = make_response(status, std::move(body), 11, false);
+  add_cors_headers(*ctx_, origin_of(parser_.get()), res);
+  serialize_response(res, out_);
   tcp_layer(stream_).expires_after(linger_time);
   net::async_write(stream_, net::buffer(out_),
                    [self = this->shared_from_this()](beast::error_code ec,

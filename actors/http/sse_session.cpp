@@ -1,5 +1,6 @@
 #include "actors/http/sse_session.hpp"
 
+#include "actors/http/cors.hpp"
 #include "actors/http/io_hold.hpp"
 #include "actors/http/url.hpp"
 #include "actors/metrics.hpp"
@@ -30,8 +31,20 @@ constexpr std::string_view stream_head = "HTTP/1.1 200 OK\r\n"
                                          "Content-Type: text/event-stream\r\n"
                                          "Cache-Control: no-cache\r\n"
                                          "Connection: close\r\n"
-                                         "\r\n"
-                                         ": subscribed\n\n";
+                                         "\r\n";
+constexpr std::string_view first_comment = ": subscribed\n\n";
+
+/// The prefix of GET /events/<prefix>, or why it is refused.
+std::optional<std::string> events_prefix(const http_request& req,
+                                         std::string& why) {
+  auto [raw_path, query] = split(req.target());
+  std::string_view raw_prefix = raw_path.size() > 8 ? raw_path.substr(8) : "";
+  auto prefix = percent_decode(raw_prefix);
+  why = prefix ? prefix_error(*prefix) : "bad percent-encoding";
+  if (!why.empty())
+    return std::nullopt;
+  return prefix;
+}
 
 // Holds the session and its io_context weakly (the session owns the
 // subscription, not the other way round), and locks the io_context first:
@@ -79,12 +92,11 @@ sse_session<Stream>::~sse_session() {
 
 template <class Stream>
 void sse_session<Stream>::start(const http_request& req) {
-  auto [raw_path, query] = split(req.target());
-  std::string_view raw_prefix = raw_path.size() > 8 ? raw_path.substr(8) : "";
-  auto prefix = percent_decode(raw_prefix);
-  std::string why = prefix ? prefix_error(*prefix) : "bad percent-encoding";
-  if (!why.empty()) {
+  std::string why;
+  auto prefix = events_prefix(req, why);
+  if (!prefix) {
     auto res = std::make_shared<http_response>(error_response(400, why, req));
+    add_cors_headers(*ctx_, origin_of(req), *res);
     res->keep_alive(false);
     http::async_write(stream_, *res,
                       [self = this->shared_from_this(), res](auto, std::size_t) {
@@ -100,8 +112,11 @@ void sse_session<Stream>::start(const http_request& req) {
     if (ec == std::errc{} && end == v.data() + v.size())
       last_event_id_ = n;
   }
-  queue_.push_back({nullptr, stream_head});
-  queued_bytes_ = stream_head.size();
+  head_ = with_header_lines(stream_head,
+                            cors_header_lines(*ctx_, origin_of(req)));
+  head_ += first_comment;
+  queue_.push_back({nullptr, head_});
+  queued_bytes_ = head_.size();
   subscriber_ = ctx_->system->spawn(forward_to_session<sse_session>, ioc_,
                                     std::weak_ptr<sse_session>(
                                       this->shared_from_this()));
@@ -315,6 +330,17 @@ void sse_session<Stream>::close() {
     ctx_->sse_budget->leave(budget_id_);
     budget_id_ = 0;
   }
+}
+
+http_response events_head(const http_request& req) {
+  std::string why;
+  if (!events_prefix(req, why))
+    return error_response(400, why, req);
+  http_response res{http::status::ok, req.version()};
+  res.set(http::field::content_type, "text/event-stream");
+  res.set(http::field::cache_control, "no-cache");
+  res.keep_alive(false); // as the stream's head says
+  return res;
 }
 
 template class sse_session<plain_stream>;

@@ -81,6 +81,11 @@ private:
   bool writing_ = false;
   bool closed_ = false;
   char read_buf_[512];
+  std::string head_; // the stream's HTTP head and first comment
 };
+
+/// HEAD /events/<prefix>: what GET would answer before its events (200
+/// and the stream's headers, or 400 for a bad prefix), and no stream.
+http_response events_head(const http_request& req);
 
 } // namespace p2p

@@ -1,11 +1,14 @@
 #pragma once
 // What /peers shows: one row per link, written by the peer actors and read
 // by HTTP sessions without an actor round trip.
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace p2p {
 
@@ -35,6 +38,13 @@ struct link_row {
   // Our change seq the other node has applied through, as far as we know
   // (0 before its sync): tombstones past it are not collected yet.
   uint64_t delivered_upto = 0;
+  // Catch-up from the other node since its hello, for /ready
+  // (start_up.hpp): its runs still being applied here, when the last one
+  // came, and whether one short of a full run was applied (the other node
+  // had reached the end of its log then).
+  std::size_t runs_applying = 0;
+  std::chrono::steady_clock::time_point last_run_at{};
+  bool reached_tail = false;
 };
 
 class link_table {
@@ -42,6 +52,8 @@ public:
   void put(uint64_t key, const link_row& row);
   void remove(uint64_t key);
   std::string to_json() const;
+  /// A copy of every row.
+  std::vector<link_row> rows() const;
   /// Links whose handshake is done.
   std::size_t count_up() const;
   /// The least delivered_upto of the links up (none: no link up).

@@ -157,6 +157,8 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       st.row.advertise = h.advertise;
       st.remote_reconciles = h.speaks_reconcile;
       broadcast::reset(st, h.speaks_tree);
+      auto since = st.deps.db->checkpoint(h.epoch);
+      catch_up::catch_up_started(st, since);
       set_state(self, "up");
       if (st.deps.overlay) {
         // Link up first: the overlay must not see the address free to dial
@@ -170,7 +172,7 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       // Catch-up: ask for everything after what we applied from this db;
       // from a db we never synced with, send a sketch of what we hold so
       // that it sends only what we lack.
-      auto request = catch_up::sync_request(st, st.deps.db->checkpoint(h.epoch));
+      auto request = catch_up::sync_request(st, since);
       if (request.since == 0 && request.sketch.empty())
         reconciliation::on_fresh_sync_sent(st);
       self->send(st.deps.bridge, send_atom::value, st.link_id,

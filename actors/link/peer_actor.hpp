@@ -88,6 +88,7 @@ struct peer_state {
   std::string peer_error; // the other side's error message on this link
   bool asked_afresh = false; // this link: sent a second sync (peer_actor.cpp)
   link_row row;
+  uint64_t last_run_upto = 0; // the other node's last run reached this
 
   replication_window replication; // sending our change log
   uint64_t acked_upto = 0;        // the other node applied our log through

@@ -1,5 +1,6 @@
 #include "actors/link/peer_broadcast.hpp"
 
+#include "actors/link/peer_catch_up.hpp"
 #include "actors/link/peer_reconcile.hpp"
 #include "actors/metrics.hpp"
 #include "storage/database.hpp"
@@ -169,6 +170,7 @@ void send_run(self_ptr self, wire::changes run) {
 void on_changes(self_ptr self, wire::changes& c) {
   auto& st = self->state;
   auto now = std::chrono::steady_clock::now();
+  bool tail = catch_up::run_arrived(st, c); // before its items move
   // A payload this node holds already came by another path of its
   // origin's tree: this link may carry that origin's ids only (prune).
   // One that lost to a later version is not applied either, but proves
@@ -208,8 +210,9 @@ void on_changes(self_ptr self, wire::changes& c) {
                       ? std::nullopt
                       : reconciliation::checkpoint_of_run(st, c.upto);
   apply(self, std::move(fresh), checkpoint,
-        [self, token = admitted.token](uint64_t) {
+        [self, token = admitted.token, tail](uint64_t) {
           self->state.inbound.applied(token);
+          catch_up::run_applied(self->state, tail);
           check_announced(self);
         });
 }

@@ -71,6 +71,41 @@ void log_line(const peer_state& st, const std::string& what) {
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
+void catch_up_started(peer_state& st, uint64_t since) {
+  st.row.runs_applying = 0;
+  st.row.reached_tail = false;
+  st.row.last_run_at = std::chrono::steady_clock::now();
+  st.last_run_upto = since;
+}
+
+// The sender cuts a run when its log runs out, at run_items records or
+// past run_bytes (replication_window::pump_log). A run well short of all
+// three came from the end of its log; the log positions it spans count
+// the records it read, those left out for us too. A sketch's backlog runs
+// carry no position (0) and never count as the end.
+bool run_arrived(peer_state& st, const wire::changes& c) {
+  const replication_limits full;
+  std::size_t bytes = 0;
+  for (const auto& u : c.items)
+    bytes += wire::encoded_item_bytes(u);
+  bool tail = c.upto != 0 && c.upto >= st.last_run_upto
+              && c.upto - st.last_run_upto < full.run_items
+              && c.items.size() + c.ids.size() < full.run_items
+              && bytes < full.run_bytes / 2;
+  if (c.upto != 0)
+    st.last_run_upto = c.upto;
+  ++st.row.runs_applying;
+  st.row.last_run_at = std::chrono::steady_clock::now();
+  return tail;
+}
+
+void run_applied(peer_state& st, bool tail) {
+  if (st.row.runs_applying > 0)
+    --st.row.runs_applying;
+  st.row.reached_tail = st.row.reached_tail || tail;
+  st.publish_row();
+}
+
 /// Sends what the window allows of the sketch's backlog and our log.
 void pump(self_ptr self) {
   auto& st = self->state;

@@ -19,6 +19,17 @@ void pump(self_ptr self);
 /// Our sync asking from `since`; with none (0), a sketch of what we hold.
 wire::sync sync_request(const peer_state& st, uint64_t since);
 
+/// The link is up and our sync asks from `since`: the other node's
+/// catch-up starts (link_row's catch-up fields, for /ready).
+void catch_up_started(peer_state& st, uint64_t since);
+
+/// A run of the other node's arrived; true when it is short of a full run
+/// (the other node had reached the end of its log).
+bool run_arrived(peer_state& st, const wire::changes& c);
+
+/// That run was applied.
+void run_applied(peer_state& st, bool tail);
+
 /// One line on stderr about this link, whole.
 void log_line(const peer_state& st, const std::string& what);
 

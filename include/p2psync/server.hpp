@@ -65,6 +65,10 @@ struct server_options {
   std::string tls_cert;
   std::string tls_key;
   std::string tls_ca;
+  /// Origins (`https://app.example:8443`) whose browser pages may read this
+  /// node's answers (CORS headers, preflights answered); `*` for any, which
+  /// start() refuses with a token. Empty: no CORS headers at all.
+  std::vector<std::string> cors_origins;
   /// The overlay (peer exchange): this node's URL for other nodes, told in
   /// its hello (empty: http(s)://host:port when `host` is not a wildcard
   /// address; none otherwise). With a cluster secret, nodes learn each
