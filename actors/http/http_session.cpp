@@ -135,11 +135,6 @@ void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
   ctx_->metrics->http_requests.fetch_add(1);
   auto req = parser_->release();
   origin_ = origin_of(req);
-  head_ = req.method() == http::verb::head;
-  if (head_) // answered wherever GET is, as GET would be, without its body
-    req.method(http::verb::get);
-  if (auto preflight = preflight_response(*ctx_, req))
-    return send(std::move(*preflight));
   if (req.target() == "/p2p" && beast::websocket::is_upgrade(req)) {
     // No bridge while serving: the node has a token and no cluster secret,
     // and a link, which carries no token, would read and write everything.
@@ -152,6 +147,11 @@ void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
     ws_link::accept(std::move(stream_), req, ws_link::env{ioc_, ctx_->bridge});
     return;
   }
+  head_ = req.method() == http::verb::head;
+  if (head_) // answered wherever GET is, as GET would be, without its body
+    req.method(http::verb::get);
+  if (auto preflight = preflight_response(*ctx_, req))
+    return send(std::move(*preflight));
   if (is_export_request(req) && head_)
     return send(export_head(*ctx_, req));
   if (is_export_request(req))
