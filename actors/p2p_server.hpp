@@ -85,7 +85,9 @@ struct server_options {
   /// at start when missing. Indexes made earlier are kept.
   std::vector<std::pair<std::string, std::string>> indexes;
   /// Schemas to set at start, as (prefix, JSON Schema text).
-  std::vector<std::pair<std::string, std::string>> schemas;
+  std::vector<std::pair<std::string, std::string>> schemas;  /// CORS origins (README): web pages from these may call the API ("*":
+  /// any page; the launcher refuses it together with a token).
+  std::vector<std::string> cors_origins;
 };
 
 /// Counters of one node, for simulations and tests (as in /metrics).
