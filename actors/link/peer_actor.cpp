@@ -5,12 +5,12 @@
 #include "actors/link/peer_reconcile.hpp"
 #include "actors/link/ws_link.hpp"
 #include "actors/metrics.hpp"
+#include "protocol/log.hpp"
 #include "storage/database.hpp"
 
 #include <caf/all.hpp>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 
 namespace p2p {
@@ -47,8 +47,9 @@ void dial(self_ptr self) {
              peer_actor{self});
 }
 
-/// Schedules the next dial: exponential backoff with +-25% jitter.
-void back_off(self_ptr self) {
+/// Schedules the next dial: exponential backoff with +-25% jitter; returns
+/// the delay.
+std::chrono::milliseconds back_off(self_ptr self) {
   auto& st = self->state;
   st.backoff = st.backoff.count() == 0
                  ? first_backoff
@@ -60,6 +61,12 @@ void back_off(self_ptr self) {
   auto delay = st.backoff + std::chrono::milliseconds(jitter(st.rng));
   set_state(self, "backing-off");
   self->delayed_send(self, delay, retry_atom::value);
+  return delay;
+}
+
+/// Where the link goes: the URL dialled, or the address it came from.
+log::field where(const peer_state& st) {
+  return {st.outbound ? "url" : "address", st.url};
 }
 
 /// The other node's clock minus ours, kept within what JSON numbers carry.
@@ -115,8 +122,18 @@ void link_lost(self_ptr self, const std::string& reason) {
   st.row.last_error = st.peer_error.empty() ? reason
                                             : st.peer_error + " (" + reason + ")";
   st.peer_error.clear();
+  auto why = st.row.last_error;
+  if (was_up)
+    log::info("link", "down",
+              {{"remote", st.row.remote_id},
+               {"direction", st.outbound ? "outbound" : "inbound"},
+               where(st),
+               {"reason", why}});
   if (st.one_shot) {
-    // An overlay dial: the overlay picks what to dial next.
+    // An overlay dial: the overlay picks what to dial next (and logs it).
+    if (!was_up)
+      log::info("link", "dial failed",
+                {where(st), {"reason", why}, {"retry", "overlay"}});
     if (!was_up && st.deps.overlay)
       self->send(st.deps.overlay, dial_ended_atom::value, st.url, false,
                  std::string{},
@@ -124,7 +141,11 @@ void link_lost(self_ptr self, const std::string& reason) {
     set_state(self, "closed");
     self->quit();
   } else if (st.outbound) {
-    back_off(self);
+    auto delay = back_off(self);
+    if (!was_up)
+      log::info("link", "dial failed",
+                {where(st), {"reason", why},
+                 {"retry_in_ms", static_cast<int64_t>(delay.count())}});
   } else {
     set_state(self, "closed"); // out of the clock figures before it goes
     self->quit();
@@ -158,6 +179,10 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       st.remote_reconciles = h.speaks_reconcile;
       broadcast::reset(st, h.speaks_tree);
       set_state(self, "up");
+      log::info("link", "up",
+                {{"remote", h.id},
+                 {"direction", st.outbound ? "outbound" : "inbound"},
+                 where(st)});
       if (st.deps.overlay) {
         // Link up first: the overlay must not see the address free to dial
         // before it sees the link.
@@ -243,7 +268,7 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       // leave it be.
       if (st.shed && st.deps.min_links > 0
           && st.deps.table->count_up() >= st.deps.min_links)
-        return back_off(self);
+        return static_cast<void>(back_off(self));
       dial(self);
     },
   };
