@@ -2,8 +2,8 @@
 
 #include "actors/link/ws_link.hpp"
 #include "actors/metrics.hpp"
+#include "actors/link/link_log.hpp"
 #include "protocol/auth.hpp"
-#include "protocol/log.hpp"
 
 #include <caf/all.hpp>
 
@@ -91,21 +91,6 @@ void reject(self_ptr self, uint64_t id, const std::string& why) {
   self->send(entry.peer, link_down_atom::value, id, "protocol error: " + why);
 }
 
-/// A peer that failed the cluster secret (no proof, or a wrong one): one
-/// warning, at most every 10 s with the count of those held back, so that a
-/// stranger redialling cannot flood the log.
-void log_secret_refusal(const bridge_state::link_entry& entry,
-                        const std::string& claimed_id, const char* why) {
-  static log::rate_limiter limit(10'000);
-  uint64_t suppressed = 0;
-  if (limit.allow(suppressed))
-    log::warn("link", "secret refused",
-              {{"claimed_id", claimed_id},
-               {"direction", entry.outbound ? "outbound" : "inbound"},
-               {"reason", why},
-               {"suppressed", suppressed}});
-}
-
 /// Admits a hello, or says why not. Of two links between the same pair of
 /// nodes, both sides keep the one dialled by the larger node id.
 std::string admit(self_ptr self, uint64_t id, const wire::hello& h) {
@@ -157,7 +142,8 @@ void on_frame(self_ptr self, uint64_t id, const std::string& text,
     }
     // With a cluster secret the hello waits for the peer's proof.
     if (h->nonce.empty()) {
-      log_secret_refusal(entry, h->id, "no proof of the cluster secret");
+      link_log::secret_refused(h->id, entry.outbound,
+                               "no proof of the cluster secret");
       return reject(self, id, "authentication required: this network has "
                               "a cluster secret");
     }
@@ -176,7 +162,8 @@ void on_frame(self_ptr self, uint64_t id, const std::string& text,
     auto expected = auth_proof(st.secret, !entry.outbound, hello.id,
                                hello.nonce, entry.nonce);
     if (!equal_secret(a->mac, expected)) {
-      log_secret_refusal(entry, hello.id, "wrong cluster secret");
+      link_log::secret_refused(hello.id, entry.outbound,
+                               "wrong cluster secret");
       return reject(self, id, "authentication failed: wrong cluster secret");
     }
     if (auto err = admit(self, id, hello); !err.empty())

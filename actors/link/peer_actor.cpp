@@ -1,11 +1,11 @@
 #include "actors/link/peer_actor.hpp"
 
+#include "actors/link/link_log.hpp"
 #include "actors/link/peer_broadcast.hpp"
 #include "actors/link/peer_catch_up.hpp"
 #include "actors/link/peer_reconcile.hpp"
 #include "actors/link/ws_link.hpp"
 #include "actors/metrics.hpp"
-#include "protocol/log.hpp"
 #include "storage/database.hpp"
 
 #include <caf/all.hpp>
@@ -64,10 +64,6 @@ std::chrono::milliseconds back_off(self_ptr self) {
   return delay;
 }
 
-/// Where the link goes: the URL dialled, or the address it came from.
-log::field where(const peer_state& st) {
-  return {st.outbound ? "url" : "address", st.url};
-}
 
 /// The other node's clock minus ours, kept within what JSON numbers carry.
 void note_clock(peer_state& st, uint64_t their_now) {
@@ -124,16 +120,11 @@ void link_lost(self_ptr self, const std::string& reason) {
   st.peer_error.clear();
   auto why = st.row.last_error;
   if (was_up)
-    log::info("link", "down",
-              {{"remote", st.row.remote_id},
-               {"direction", st.outbound ? "outbound" : "inbound"},
-               where(st),
-               {"reason", why}});
+    link_log::down(st.row.remote_id, st.outbound, st.url, why);
   if (st.one_shot) {
     // An overlay dial: the overlay picks what to dial next (and logs it).
     if (!was_up)
-      log::info("link", "dial failed",
-                {where(st), {"reason", why}, {"retry", "overlay"}});
+      link_log::dial_failed(st.url, why, -1);
     if (!was_up && st.deps.overlay)
       self->send(st.deps.overlay, dial_ended_atom::value, st.url, false,
                  std::string{},
@@ -143,9 +134,7 @@ void link_lost(self_ptr self, const std::string& reason) {
   } else if (st.outbound) {
     auto delay = back_off(self);
     if (!was_up)
-      log::info("link", "dial failed",
-                {where(st), {"reason", why},
-                 {"retry_in_ms", static_cast<int64_t>(delay.count())}});
+      link_log::dial_failed(st.url, why, delay.count());
   } else {
     set_state(self, "closed"); // out of the clock figures before it goes
     self->quit();
@@ -179,10 +168,7 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       st.remote_reconciles = h.speaks_reconcile;
       broadcast::reset(st, h.speaks_tree);
       set_state(self, "up");
-      log::info("link", "up",
-                {{"remote", h.id},
-                 {"direction", st.outbound ? "outbound" : "inbound"},
-                 where(st)});
+      link_log::up(h.id, st.outbound, st.url);
       if (st.deps.overlay) {
         // Link up first: the overlay must not see the address free to dial
         // before it sees the link.
