@@ -73,6 +73,15 @@ class LinkLogTest(NodeTestCase):
                                    r'reason="wrong cluster secret" suppressed=0$')
         self.assertEqual(matching(a, r" link: up "), [], "no link came up")
 
+    def test_a_peers_update_that_breaks_a_local_schema_is_logged(self):
+        schema = write_file(json.dumps({"type": "number"}), "schema")
+        a = self.start_node("log-schema-a", args=["--schema", f"s/:{schema}"])
+        b = self.start_node("log-schema-b", peers=[a.url])
+        self.assertEqual(b.put("s/x", "not a number")[0], 200)
+        wait_until(lambda: a.get("s/x") == (200, "not a number"), DEADLINE, what="the update on a")
+        lines = wait_line(a, r" router: schema mismatch ", "a schema mismatch line")
+        self.assertRegex(lines[0], rf"Z WARN router: schema mismatch path=s/x origin={b.id} violations=1 suppressed=0$")
+
 
 class QuietTest(NodeTestCase):
     def test_ten_thousand_requests_log_nothing_at_info(self):
