@@ -1,8 +1,8 @@
 #include "actors/link/bridge_actor.hpp"
 
+#include "actors/link/link_log.hpp"
 #include "actors/link/ws_link.hpp"
 #include "actors/metrics.hpp"
-#include "actors/link/link_log.hpp"
 #include "protocol/auth.hpp"
 
 #include <caf/all.hpp>

@@ -64,7 +64,6 @@ std::chrono::milliseconds back_off(self_ptr self) {
   return delay;
 }
 
-
 /// The other node's clock minus ours, kept within what JSON numbers carry.
 void note_clock(peer_state& st, uint64_t their_now) {
   if (their_now == 0)
