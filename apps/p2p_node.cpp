@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
     log::info("node", "signal", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
     server.close();
   } catch (const std::exception& e) {
-    log::error("node", "stopped", {{"error", e.what()}});
+    log::error("node", "failed", {{"error", e.what()}});
     return 1;
   }
   return 0;
