@@ -1,7 +1,7 @@
 """The node's log on stderr (README, "Logs"): one line per event, in the documented text or JSON
 format; a link's up and down on both sides, a peer refused for the cluster secret, a refused token
 (rate-limited), and nothing at all for ordinary requests at the default level."""
-import http.client, json, os, re, threading, time, unittest
+import http.client, json, os, re, socket, threading, time, unittest
 from datetime import datetime, timezone
 
 from cluster import link_to
@@ -81,6 +81,21 @@ class LinkLogTest(NodeTestCase):
         wait_until(lambda: a.get("s/x") == (200, "not a number"), DEADLINE, what="the update on a")
         lines = wait_line(a, r" router: schema mismatch ", "a schema mismatch line")
         self.assertRegex(lines[0], rf"Z WARN router: schema mismatch path=s/x origin={b.id} violations=1 suppressed=0$")
+
+    def test_a_failed_dial_says_why_and_when_it_retries(self):
+        with socket.socket() as s:  # a port nobody listens on
+            s.bind(("127.0.0.1", 0))
+            url = f"http://127.0.0.1:{s.getsockname()[1]}"
+        node = self.start_node("log-dial", peers=[url])
+        lines = wait_until(lambda: len(matching(node, r" link: dial failed ")) >= 2 and matching(node, r" link: dial failed "),
+                           DEADLINE, what="two dial failure lines")
+        delays = []
+        for line in lines[:2]:
+            m = re.search(rf'Z INFO link: dial failed url={re.escape(url)} reason="[^"]+" retry_in_ms=(\d+)$', line)
+            self.assertIsNotNone(m, line)
+            delays.append(int(m.group(1)))
+        # 100 ms then 200 ms, each +-25%: the backoff grows.
+        self.assertTrue(75 <= delays[0] <= 125 and 150 <= delays[1] <= 250, delays)
 
 
 class QuietTest(NodeTestCase):
