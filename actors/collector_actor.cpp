@@ -1,12 +1,12 @@
 #include "actors/collector_actor.hpp"
 
 #include "actors/link/link_table.hpp"
+#include "protocol/log.hpp"
 #include "storage/database.hpp"
 
 #include <caf/all.hpp>
 
 #include <algorithm>
-#include <cstdio>
 #include <string>
 
 namespace p2p {
@@ -33,8 +33,8 @@ void next_transaction(self_ptr self) {
       },
       [self](caf::error& err) {
         // The next tick tries again.
-        std::fprintf(stderr, "p2p-node: tombstone collection failed: %s\n",
-                     caf::to_string(err).c_str());
+        log::error("collector", "tombstone collection failed",
+                   {{"error", caf::to_string(err)}});
         self->state.collecting = false;
       });
 }

@@ -13,6 +13,7 @@
 #include "actors/store_actor.hpp"
 #include "actors/stream_budget.hpp"
 #include "protocol/cors.hpp"
+#include "protocol/log.hpp"
 #include "protocol/peer_url.hpp"
 #include "protocol/wire.hpp"
 #include "storage/database.hpp"
@@ -184,6 +185,11 @@ void P2PServer::start() {
     caf::anon_send(d.bridge, d.overlay);
   }
   d.http->start(d.options.io_threads);
+  log::info("node", "listening",
+            {{"scheme", d.options.tls_cert.empty() ? "http" : "https"},
+             {"address", d.options.host},
+             {"port", static_cast<unsigned>(d.port)},
+             {"id", d.id}});
   for (const auto& url : peer_urls)
     d.outbound_peers.push_back(sys.spawn(outbound_peer_impl, peers, url));
 }
@@ -218,6 +224,9 @@ void P2PServer::impl::tear_down(caf::exit_reason links_reason) {
   if (!d.running)
     return;
   d.running = false;
+  log::info("node", "shutting down",
+            {{"id", d.id},
+             {"mode", links_reason == caf::exit_reason::kill ? "crash" : "clean"}});
   // Calls from here on fail with p2p_error; those under way hold what they
   // copied (the db stays open until they let go, waited for below).
   std::shared_ptr<database> db;
@@ -255,6 +264,7 @@ void P2PServer::impl::tear_down(caf::exit_reason links_reason) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (db.use_count() > 1 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  log::info("node", "stopped", {{"id", d.id}});
 }
 
 } // namespace p2p

@@ -3,6 +3,7 @@
 #include "actors/metrics.hpp"
 #include "protocol/json_pointer.hpp"
 #include "protocol/json_text.hpp"
+#include "protocol/log.hpp"
 #include "protocol/path.hpp"
 #include "protocol/wire.hpp"
 #include "storage/database.hpp"
@@ -128,8 +129,22 @@ void note_schema_mismatch(router_self self, const update& u) {
     return; // no parse for what no schema covers
   boost::system::error_code ec;
   auto value = boost::json::parse(u.value, ec);
-  if (!ec && !st.schemas.check(u.path, value).empty())
-    st.metrics->schema_mismatches.fetch_add(1);
+  if (ec)
+    return;
+  auto violations = st.schemas.check(u.path, value);
+  if (violations.empty())
+    return;
+  st.metrics->schema_mismatches.fetch_add(1);
+  // Stored anyway (README, "Schemas"); said at most every 10 s, since a
+  // schema out of step with the network can meet every update.
+  static log::rate_limiter limit(10'000);
+  uint64_t suppressed = 0;
+  if (limit.allow(suppressed))
+    log::warn("router", "schema mismatch",
+              {{"path", u.path},
+               {"origin", u.origin},
+               {"violations", static_cast<uint64_t>(violations.size())},
+               {"suppressed", suppressed}});
 }
 
 } // namespace p2p

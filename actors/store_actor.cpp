@@ -1,11 +1,12 @@
 #include "actors/store_actor.hpp"
 
 #include "actors/metrics.hpp"
+#include "protocol/log.hpp"
 #include "storage/database.hpp"
 
 #include <caf/all.hpp>
 
-#include <cstdio>
+#include <chrono>
 #include <utility>
 
 namespace p2p {
@@ -18,6 +19,31 @@ constexpr std::size_t max_batch_updates = 4096;
 // Tombstones collected per transaction: a few milliseconds of the writer,
 // so the writes queued meanwhile wait no longer than that.
 constexpr std::size_t collect_per_transaction = 512;
+
+/// A commit (its fsync included) slower than this is logged: the disk or
+/// the batch is a problem the operator should hear of.
+constexpr auto slow_commit = std::chrono::milliseconds(100);
+
+void note_commit_time(std::chrono::steady_clock::duration took,
+                      const std::vector<write_batch>& batches) {
+  if (took <= slow_commit)
+    return;
+  // At most one line every 10 s: a slow disk makes every commit slow.
+  static log::rate_limiter limit(10'000);
+  uint64_t suppressed = 0;
+  if (!limit.allow(suppressed))
+    return;
+  uint64_t updates = 0;
+  for (const auto& b : batches)
+    updates += b.updates.size();
+  log::warn("store", "slow commit",
+            {{"ms", static_cast<int64_t>(std::chrono::duration_cast<
+                                           std::chrono::milliseconds>(took)
+                                           .count())},
+             {"batches", static_cast<uint64_t>(batches.size())},
+             {"updates", updates},
+             {"suppressed", suppressed}});
+}
 
 /// Commits the queued writes (with the waiting collection step, if any) in
 /// one transaction and answers their callers.
@@ -36,9 +62,11 @@ void flush(store_actor::stateful_pointer<store_state> self) {
   collect_result collected;
   std::vector<std::vector<uint64_t>> seqs;
   try {
+    auto started = std::chrono::steady_clock::now();
     seqs = collect ? st.db->apply(batches, *collect, collected)
                    : st.db->apply(batches);
     st.metrics->commits.fetch_add(1);
+    note_commit_time(std::chrono::steady_clock::now() - started, batches);
   } catch (const std::exception& e) {
     auto err = make_error(p2p_errc::storage_failure, e.what());
     for (auto& p : pending)
@@ -114,8 +142,7 @@ store_impl(store_actor::stateful_pointer<store_state> self,
       try {
         self->state.db->raise_horizon(horizon);
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "p2p-node: cannot keep the horizon: %s\n",
-                     e.what());
+        log::error("store", "cannot keep the horizon", {{"error", e.what()}});
       }
     },
     [self](add_index_atom, const std::string& prefix, const std::string& field)

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <pthread.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 namespace {
 
@@ -38,34 +39,38 @@ void raise_open_files_limit() {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   int exit_code = 0;
-  if (p2p::run_maintenance(args, std::cin, std::cout, std::cerr, exit_code))
+  if (p2p::run_maintenance(args, std::cin, std::cout, std::cerr, exit_code,
+                           isatty(STDERR_FILENO) == 1))
     return exit_code;
-  auto cmd = p2p::parse_node_args(args);
-  if (cmd.what == p2p::launch_command::help) {
+  auto cmd = p2p::parse_node_args(args, p2p::process_env);
+  if (cmd.what == p2p::launch_command::help
+      || cmd.what == p2p::launch_command::version) {
     std::cout << cmd.message;
     return 0;
   }
   if (cmd.what == p2p::launch_command::error) {
-    std::cerr << "p2p-node: " << cmd.message << "\n" << p2p::node_usage();
+    std::cerr << "p2p-node: " << cmd.message
+              << "\n(p2p-node --help lists the flags)\n";
     return 2;
   }
   if (auto err = p2p::load_files(cmd); !err.empty()) {
     std::cerr << "p2p-node: " << err << "\n";
     return 2;
   }
+  namespace log = p2p::log;
+  log::configure(cmd.log_level, cmd.log_format);
   bool has_token = !cmd.options.token.empty();
   if (cmd.options.secret.empty() && !has_token
       && !p2p::is_loopback(cmd.options.host))
-    std::cerr << "p2p-node: warning: listening on "
-              << (cmd.options.host.find(':') != std::string::npos
-                    ? "[" + cmd.options.host + "]"
-                    : cmd.options.host)
-              << " with no --secret-file: anyone who reaches the port can "
-                 "link as a peer and write\n";
+    log::warn("node", "warning: listening beyond loopback with no "
+                      "--secret-file: anyone who reaches the port can link as "
+                      "a peer and write",
+              {{"host", cmd.options.host}});
   if (cmd.options.secret.empty() && has_token)
-    std::cerr << "p2p-node: --token-file without --secret-file: peer links "
-                 "are refused (/p2p answers 403), since a link reads and "
-                 "writes without the token; add --secret-file to link nodes\n";
+    log::warn("node", "--token-file without --secret-file: peer links are "
+                      "refused (/p2p answers 403), since a link reads and "
+                      "writes without the token; add --secret-file to link "
+                      "nodes");
   raise_open_files_limit();
   // Block the stop signals before any thread starts, so every thread
   // inherits the mask and only sigwait below receives them.
@@ -87,11 +92,11 @@ int main(int argc, char** argv) {
                                 + std::to_string(server.port()));
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    std::cerr << "p2p-node: signal " << sig << ", shutting down\n";
+    log::info("node", "signal", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
     p2p::notify_service_manager("STOPPING=1");
     server.close();
   } catch (const std::exception& e) {
-    std::cerr << "p2p-node: " << e.what() << "\n";
+    log::error("node", "failed", {{"error", e.what()}});
     return 1;
   }
   return 0;

@@ -10,6 +10,7 @@
 #include "protocol/duration.hpp"
 
 #include <boost/json.hpp>
+#include <boost/program_options.hpp>
 #include <caf/all.hpp>
 
 #include <cerrno>
@@ -34,21 +35,42 @@ std::string format_bytes(uint64_t b) {
   return buf;
 }
 
+namespace po = boost::program_options;
+
+po::options_description describe() {
+  po::options_description desc("Flags", 80, 40);
+  auto text = [] { return po::value<std::string>(); };
+  desc.add_options()
+    ("json", text()->value_name("REPORT.json"), "write the report as JSON")
+    ("keep", "keep the nodes' databases (in the temp directory)")
+    ("random", text()->value_name("SEED"),
+     "run a scenario made from SEED instead of a file")
+    ("nodes", text()->value_name("N"), "with --random: 2 to 200 nodes")
+    ("save", text()->value_name("FILE"),
+     "with --random: save the scenario as JSON")
+    ("broadcast", text()->value_name("MODE"), "tree or flood, overriding "
+     "the scenario's")
+    ("tombstone-ttl", text()->value_name("D|mixed"),
+     "every node's tombstone TTL (500ms, 2s, 7d; 0 keeps them for ever), "
+     "overriding the scenario's; mixed gives node i of {1s, 2s, 3s, 0} the "
+     "one at (SEED + i) mod 4 (SEED 0 for a file). With --random: a schedule "
+     "with more deletes, sleeps and a last wait past the longest TTL, then "
+     "check_absent (a different schedule of the seed)")
+    ("help,h", "this text");
+  return desc;
+}
+
+std::string usage_text() {
+  std::ostringstream out;
+  out << "usage: p2p-sim SCENARIO.json [--json REPORT.json] [--keep]\n"
+         "       p2p-sim --random SEED [--nodes N] [--save FILE] "
+         "[--json REPORT.json] [--keep]\n\n"
+      << describe();
+  return out.str();
+}
+
 int usage() {
-  std::cerr << "usage: p2p-sim SCENARIO.json [--json REPORT.json] [--keep]\n"
-               "       p2p-sim --random SEED [--nodes N] [--save FILE] "
-               "[--json REPORT.json] [--keep]\n"
-               "  --broadcast tree|flood  overrides the scenario's\n"
-               "  --tombstone-ttl D|mixed  every node's tombstone TTL (500ms, "
-               "2s, 7d; 0 keeps\n"
-               "      them for ever), overriding the scenario's; mixed gives "
-               "node i of\n"
-               "      {1s, 2s, 3s, 0} the one at (SEED + i) mod 4 (SEED 0 for "
-               "a file). With\n"
-               "      --random: a schedule with more deletes, sleeps and a "
-               "last wait past\n"
-               "      the longest TTL, then check_absent (a different "
-               "schedule of the seed)\n";
+  std::cerr << usage_text();
   return 2;
 }
 
@@ -73,43 +95,55 @@ int main(int argc, char** argv) {
   bool keep = false;
   std::optional<bool> tree;
   std::string ttl; // empty: the scenario's; a duration or "mixed"
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--json" && i + 1 < argc)
-      json_path = argv[++i];
-    else if (a == "--save" && i + 1 < argc)
-      save_path = argv[++i];
-    else if (a == "--random" && i + 1 < argc) {
-      if (!(seed = number_arg(argv[++i], 0, UINT64_MAX))) {
-        std::cerr << "p2p-sim: --random takes a seed (a whole number)\n";
-        return 2;
-      }
-    } else if (a == "--nodes" && i + 1 < argc) {
-      if (!(nodes = number_arg(argv[++i], 2, 200))) {
-        std::cerr << "p2p-sim: --nodes takes a number from 2 to 200\n";
-        return 2;
-      }
-    } else if (a == "--broadcast" && i + 1 < argc) {
-      std::string mode = argv[++i];
-      if (mode != "tree" && mode != "flood") {
-        std::cerr << "p2p-sim: --broadcast takes tree or flood\n";
-        return 2;
-      }
-      tree = mode == "tree";
-    } else if (a == "--tombstone-ttl" && i + 1 < argc) {
-      ttl = argv[++i];
-      if (ttl != "mixed" && !p2p::parse_duration(ttl)) {
-        std::cerr << "p2p-sim: --tombstone-ttl takes a duration (500ms, 2s, "
-                     "90m, 12h, 7d, or 0 to keep them for ever) or mixed\n";
-        return 2;
-      }
-    } else if (a == "--keep")
-      keep = true;
-    else if (a == "--help" || a == "-h" || !scenario_path.empty()
-             || a.rfind("--", 0) == 0)
-      return usage();
-    else
-      scenario_path = a;
+  po::variables_map vm;
+  try {
+    po::options_description all;
+    all.add(describe()).add_options()("scenario", po::value<std::string>());
+    po::positional_options_description positional;
+    positional.add("scenario", 1);
+    po::store(po::command_line_parser(argc, argv)
+                .options(all)
+                .positional(positional)
+                .style(po::command_line_style::unix_style
+                       & ~po::command_line_style::allow_guessing)
+                .run(),
+              vm);
+  } catch (const po::error& e) {
+    std::cerr << "p2p-sim: " << e.what() << "\n";
+    return usage();
+  }
+  if (vm.count("help")) {
+    std::cout << usage_text();
+    return 0;
+  }
+  auto arg = [&](const char* name) {
+    return vm.count(name) ? vm[name].as<std::string>() : std::string();
+  };
+  scenario_path = arg("scenario");
+  json_path = arg("json");
+  save_path = arg("save");
+  keep = vm.count("keep") > 0;
+  if (vm.count("random") && !(seed = number_arg(arg("random"), 0, UINT64_MAX))) {
+    std::cerr << "p2p-sim: --random takes a seed (a whole number)\n";
+    return 2;
+  }
+  if (vm.count("nodes") && !(nodes = number_arg(arg("nodes"), 2, 200))) {
+    std::cerr << "p2p-sim: --nodes takes a number from 2 to 200\n";
+    return 2;
+  }
+  if (vm.count("broadcast")) {
+    auto mode = arg("broadcast");
+    if (mode != "tree" && mode != "flood") {
+      std::cerr << "p2p-sim: --broadcast takes tree or flood\n";
+      return 2;
+    }
+    tree = mode == "tree";
+  }
+  ttl = arg("tombstone-ttl");
+  if (vm.count("tombstone-ttl") && ttl != "mixed" && !p2p::parse_duration(ttl)) {
+    std::cerr << "p2p-sim: --tombstone-ttl takes a duration (500ms, 2s, "
+                 "90m, 12h, 7d, or 0 to keep them for ever) or mixed\n";
+    return 2;
   }
   if (seed.has_value() == !scenario_path.empty()
       || (!seed && (nodes || !save_path.empty())))

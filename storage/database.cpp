@@ -1,6 +1,7 @@
 #include "storage/database.hpp"
 
 #include "protocol/hex.hpp"
+#include "protocol/log.hpp"
 #include "storage/database_internal.hpp"
 #include "storage/lmdb.hpp"
 
@@ -283,7 +284,11 @@ database::apply_in(lmdb::txn& t, const std::vector<write_batch>& batches) {
 
 void database::grow_map() {
   std::unique_lock<std::shared_mutex> lock(resize_mutex_);
-  env_->set_map_size(env_->map_size() * 2);
+  auto before = env_->map_size();
+  env_->set_map_size(before * 2);
+  log::info("store", "map grown",
+            {{"from_mib", static_cast<uint64_t>(before >> 20)},
+             {"to_mib", static_cast<uint64_t>(env_->map_size() >> 20)}});
 }
 
 } // namespace p2p

@@ -6,6 +6,7 @@
 #include "actors/metrics.hpp"
 #include "protocol/auth.hpp"
 #include "protocol/json_text.hpp"
+#include "protocol/log.hpp"
 #include "protocol/path.hpp"
 #include "storage/database.hpp"
 
@@ -200,9 +201,22 @@ std::optional<http_response> check_token(const api_context& ctx,
                               [&](char a, char b) { return a == lower(b); });
   if (bearer && equal_secret(given.substr(scheme.size()), ctx.token))
     return std::nullopt;
-  auto res = error_response(401, h == req.end() ? "authorization required"
-                                                : "wrong token",
-                            req);
+  const char* why = h == req.end() ? "authorization required" : "wrong token";
+  // One line at most every 10 s: a client retrying with a bad token must
+  // not write a line per request.
+  static log::rate_limiter limit(10'000);
+  uint64_t suppressed = 0;
+  if (limit.allow(suppressed))
+    log::warn("http", "token refused",
+              {{"status", 401},
+               {"method", std::string_view(req.method_string().data(),
+                                           req.method_string().size())},
+               {"target", std::string_view(req.target().data(),
+                                           std::min<std::size_t>(
+                                             req.target().size(), 256))},
+               {"reason", why},
+               {"suppressed", suppressed}});
+  auto res = error_response(401, why, req);
   res.set(http::field::www_authenticate, "Bearer");
   return res;
 }

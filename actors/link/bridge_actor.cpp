@@ -1,5 +1,6 @@
 #include "actors/link/bridge_actor.hpp"
 
+#include "actors/link/link_log.hpp"
 #include "actors/link/ws_link.hpp"
 #include "actors/metrics.hpp"
 #include "protocol/auth.hpp"
@@ -140,9 +141,12 @@ void on_frame(self_ptr self, uint64_t id, const std::string& text,
       return self->send(peer, std::move(*h));
     }
     // With a cluster secret the hello waits for the peer's proof.
-    if (h->nonce.empty())
+    if (h->nonce.empty()) {
+      link_log::secret_refused(h->id, entry.outbound,
+                               "no proof of the cluster secret");
       return reject(self, id, "authentication required: this network has "
                               "a cluster secret");
+    }
     send_frame(self, id,
                wire::encode(wire::auth{auth_proof(st.secret, entry.outbound,
                                                   st.node_id, entry.nonce,
@@ -157,8 +161,11 @@ void on_frame(self_ptr self, uint64_t id, const std::string& text,
     entry.pending_hello.reset();
     auto expected = auth_proof(st.secret, !entry.outbound, hello.id,
                                hello.nonce, entry.nonce);
-    if (!equal_secret(a->mac, expected))
+    if (!equal_secret(a->mac, expected)) {
+      link_log::secret_refused(hello.id, entry.outbound,
+                               "wrong cluster secret");
       return reject(self, id, "authentication failed: wrong cluster secret");
+    }
     if (auto err = admit(self, id, hello); !err.empty())
       return reject(self, id, err);
     return self->send(peer, std::move(hello));

@@ -3,11 +3,11 @@
 #include "actors/link/link_table.hpp"
 #include "actors/metrics.hpp"
 #include "protocol/json_text.hpp"
+#include "protocol/log.hpp"
 #include "storage/database.hpp"
 
 #include <caf/all.hpp>
 
-#include <cstdio>
 #include <random>
 
 namespace p2p {
@@ -102,6 +102,19 @@ void maintain(self_ptr self, bool tick = false) {
   publish(self->state);
 }
 
+/// After a failed dial of a learned address: when it is tried again, or
+/// that it was dropped (the peer actor logged the failure and its reason).
+void log_backoff(const overlay_state& st, const std::string& url,
+                 clock_type::time_point now) {
+  for (const auto& e : st.view->passive(now))
+    if (e.url == url)
+      return log::info("overlay", "dial backoff",
+                       {{"url", url},
+                        {"failures", e.failures},
+                        {"retry_in_ms", e.next_dial_in_ms}});
+  log::info("overlay", "address dropped", {{"url", url}});
+}
+
 void persist(overlay_state& st) {
   auto text = st.view->to_text();
   if (text == st.persisted)
@@ -111,8 +124,7 @@ void persist(overlay_state& st) {
     st.persisted = std::move(text);
   } catch (const std::exception& e) {
     // Not worth stopping for: the next pass tries again.
-    std::fprintf(stderr, "p2p-node: overlay: cannot keep known addresses: %s\n",
-                 e.what());
+    log::warn("overlay", "cannot keep known addresses", {{"error", e.what()}});
   }
 }
 
@@ -226,7 +238,10 @@ overlay_actor::behavior_type overlay_impl(self_ptr self, peer_deps deps,
           dialing.clear(); // reported
       if (!ok)
         st.deps.metrics->overlay_dial_failures.fetch_add(1);
-      st.view->dial_ended(url, ok, remote_id, is_self, clock_type::now());
+      auto now = clock_type::now();
+      st.view->dial_ended(url, ok, remote_id, is_self, now);
+      if (!ok && !is_self)
+        log_backoff(st, url, now);
       maintain(self);
     },
     [self](tick_atom) { on_tick(self); },

@@ -1,5 +1,6 @@
 #include "actors/link/peer_actor.hpp"
 
+#include "actors/link/link_log.hpp"
 #include "actors/link/peer_broadcast.hpp"
 #include "actors/link/peer_catch_up.hpp"
 #include "actors/link/peer_reconcile.hpp"
@@ -10,7 +11,6 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 
 namespace p2p {
@@ -47,8 +47,9 @@ void dial(self_ptr self) {
              peer_actor{self});
 }
 
-/// Schedules the next dial: exponential backoff with +-25% jitter.
-void back_off(self_ptr self) {
+/// Schedules the next dial: exponential backoff with +-25% jitter; returns
+/// the delay.
+std::chrono::milliseconds back_off(self_ptr self) {
   auto& st = self->state;
   st.backoff = st.backoff.count() == 0
                  ? first_backoff
@@ -60,6 +61,7 @@ void back_off(self_ptr self) {
   auto delay = st.backoff + std::chrono::milliseconds(jitter(st.rng));
   set_state(self, "backing-off");
   self->delayed_send(self, delay, retry_atom::value);
+  return delay;
 }
 
 /// The other node's clock minus ours, kept within what JSON numbers carry.
@@ -115,8 +117,13 @@ void link_lost(self_ptr self, const std::string& reason) {
   st.row.last_error = st.peer_error.empty() ? reason
                                             : st.peer_error + " (" + reason + ")";
   st.peer_error.clear();
+  auto why = st.row.last_error;
+  if (was_up)
+    link_log::down(st.row.remote_id, st.outbound, st.url, why);
   if (st.one_shot) {
-    // An overlay dial: the overlay picks what to dial next.
+    // An overlay dial: the overlay picks what to dial next (and logs it).
+    if (!was_up)
+      link_log::dial_failed(st.url, why, -1);
     if (!was_up && st.deps.overlay)
       self->send(st.deps.overlay, dial_ended_atom::value, st.url, false,
                  std::string{},
@@ -124,7 +131,9 @@ void link_lost(self_ptr self, const std::string& reason) {
     set_state(self, "closed");
     self->quit();
   } else if (st.outbound) {
-    back_off(self);
+    auto delay = back_off(self);
+    if (!was_up)
+      link_log::dial_failed(st.url, why, delay.count());
   } else {
     set_state(self, "closed"); // out of the clock figures before it goes
     self->quit();
@@ -160,6 +169,7 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       auto since = st.deps.db->checkpoint(h.epoch);
       catch_up::catch_up_started(st, since);
       set_state(self, "up");
+      link_log::up(h.id, st.outbound, st.url);
       if (st.deps.overlay) {
         // Link up first: the overlay must not see the address free to dial
         // before it sees the link.
@@ -245,7 +255,7 @@ peer_actor::behavior_type common_behavior(self_ptr self) {
       // leave it be.
       if (st.shed && st.deps.min_links > 0
           && st.deps.table->count_up() >= st.deps.min_links)
-        return back_off(self);
+        return static_cast<void>(back_off(self));
       dial(self);
     },
   };

@@ -6,12 +6,12 @@
 #include "actors/link/peer_broadcast.hpp"
 #include "actors/link/peer_reconcile.hpp"
 #include "actors/metrics.hpp"
+#include "protocol/log.hpp"
 #include "protocol/sketch.hpp"
 #include "storage/database.hpp"
 
 #include <caf/all.hpp>
 
-#include <cstdio>
 
 namespace p2p::catch_up {
 
@@ -63,12 +63,13 @@ void catch_up_by_sketch(self_ptr self, const std::string& text,
 
 } // namespace
 
-/// One line on stderr, whole (the node has no other log).
+/// A warning about this link, naming the other node (or its URL before its
+/// hello).
 void log_line(const peer_state& st, const std::string& what) {
-  auto line = "p2p-node: link " + (st.row.remote_id.empty() ? st.url
-                                                              : st.row.remote_id)
-              + ": " + what + "\n";
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  if (st.row.remote_id.empty())
+    log::warn("link", what, {{st.outbound ? "url" : "address", st.url}});
+  else
+    log::warn("link", what, {{"remote", st.row.remote_id}});
 }
 
 void catch_up_started(peer_state& st, uint64_t since) {
