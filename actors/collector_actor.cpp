@@ -1,7 +1,7 @@
 #include "actors/collector_actor.hpp"
 
 #include "actors/link/link_table.hpp"
-#include "protocol/log.hpp"
+#include "p2psync/log.hpp"
 #include "storage/database.hpp"
 
 #include <caf/all.hpp>

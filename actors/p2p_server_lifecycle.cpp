@@ -13,7 +13,7 @@
 #include "actors/store_actor.hpp"
 #include "actors/stream_budget.hpp"
 #include "protocol/cors.hpp"
-#include "protocol/log.hpp"
+#include "p2psync/log.hpp"
 #include "protocol/peer_url.hpp"
 #include "protocol/wire.hpp"
 #include "storage/database.hpp"

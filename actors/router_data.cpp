@@ -3,7 +3,7 @@
 #include "actors/metrics.hpp"
 #include "protocol/json_pointer.hpp"
 #include "protocol/json_text.hpp"
-#include "protocol/log.hpp"
+#include "p2psync/log.hpp"
 #include "protocol/path.hpp"
 #include "protocol/wire.hpp"
 #include "storage/database.hpp"

@@ -1,7 +1,7 @@
 #include "actors/store_actor.hpp"
 
 #include "actors/metrics.hpp"
-#include "protocol/log.hpp"
+#include "p2psync/log.hpp"
 #include "storage/database.hpp"
 
 #include <caf/all.hpp>

@@ -6,7 +6,7 @@
 // --token-reads 1/true/0/false. The command line wins over the
 // environment; P2P_* names that are no flag (P2P_NODE, say) are ignored.
 #include "p2psync/server.hpp"
-#include "protocol/log.hpp"
+#include "p2psync/log.hpp"
 
 #include <functional>
 #include <optional>

@@ -1,4 +1,4 @@
-#include "protocol/log.hpp"
+#include "p2psync/log.hpp"
 
 #include <cerrno>
 #include <chrono>

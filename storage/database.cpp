@@ -1,7 +1,7 @@
 #include "storage/database.hpp"
 
 #include "protocol/hex.hpp"
-#include "protocol/log.hpp"
+#include "p2psync/log.hpp"
 #include "storage/database_internal.hpp"
 #include "storage/lmdb.hpp"
 

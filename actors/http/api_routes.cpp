@@ -6,7 +6,7 @@
 #include "actors/metrics.hpp"
 #include "protocol/auth.hpp"
 #include "protocol/json_text.hpp"
-#include "protocol/log.hpp"
+#include "p2psync/log.hpp"
 #include "protocol/path.hpp"
 #include "storage/database.hpp"
 

@@ -1,6 +1,6 @@
 #include "actors/link/link_log.hpp"
 
-#include "protocol/log.hpp"
+#include "p2psync/log.hpp"
 
 namespace p2p::link_log {
 

@@ -3,7 +3,7 @@
 #include "actors/link/link_table.hpp"
 #include "actors/metrics.hpp"
 #include "protocol/json_text.hpp"
-#include "protocol/log.hpp"
+#include "p2psync/log.hpp"
 #include "storage/database.hpp"
 
 #include <caf/all.hpp>

@@ -6,7 +6,7 @@
 #include "actors/link/peer_broadcast.hpp"
 #include "actors/link/peer_reconcile.hpp"
 #include "actors/metrics.hpp"
-#include "protocol/log.hpp"
+#include "p2psync/log.hpp"
 #include "protocol/sketch.hpp"
 #include "storage/database.hpp"
 

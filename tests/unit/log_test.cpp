@@ -1,4 +1,4 @@
-#include "protocol/log.hpp"
+#include "p2psync/log.hpp"
 
 #include <boost/json.hpp>
 #include <doctest/doctest.h>

@@ -10,7 +10,8 @@
 // control character), otherwise a JSON string. The level and format are
 // process-wide: the launcher sets them from --log-level and --log-format;
 // an application that embeds the library gets warn and text unless it
-// calls configure(). Lives in p2p_protocol so that storage can log too.
+// calls configure(). Public (p2psync/p2psync.hpp includes it); built in
+// p2p_protocol so that storage can log too.
 #include <atomic>
 #include <cstdint>
 #include <initializer_list>
