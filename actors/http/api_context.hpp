@@ -20,6 +20,7 @@ class actor_system;
 namespace p2p {
 
 class database;
+class link_table;
 class stream_budget;
 struct node_metrics;
 
@@ -61,6 +62,7 @@ struct api_context {
   /// JSON array for GET /peers.
   std::function<std::string()> peers_json;
   std::function<std::string()> passive_json; // the overlay's known addresses
+  std::shared_ptr<const link_table> links;   // per-link gauges of /metrics
 };
 
 } // namespace p2p

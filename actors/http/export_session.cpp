@@ -1,6 +1,7 @@
 #include "actors/http/export_session.hpp"
 
 #include "actors/http/url.hpp"
+#include "actors/metrics.hpp"
 #include "protocol/ndjson.hpp"
 #include "protocol/path.hpp"
 #include "storage/database.hpp"
@@ -53,6 +54,7 @@ export_session<Stream>::~export_session() {
 
 template <class Stream>
 void export_session<Stream>::start() {
+  ctx_->metrics->http.count(http_route::export_, 200); // a stream: not timed
   head_ = chunked_ ? chunked_head : plain_head;
   write_page();
 }

@@ -141,8 +141,9 @@ void import_session<Stream>::answer(unsigned status, std::string body) {
     append_json_string(body, "line " + std::to_string(lines_.line_number())
                                + ": " + why_);
     body += ",\"applied\":" + std::to_string(applied_) + '}';
-    ctx_->metrics->http_errors.fetch_add(1);
   }
+  ctx_->metrics->http.record(http_route::import, status,
+                             std::chrono::steady_clock::now() - started_);
   serialize_response(make_response(status, std::move(body), 11, false), out_);
   tcp_layer(stream_).expires_after(linger_time);
   net::async_write(stream_, net::buffer(out_),

@@ -16,6 +16,15 @@ void link_table::remove(uint64_t key) {
   rows_.erase(key);
 }
 
+std::vector<link_row> link_table::rows() const {
+  std::lock_guard<std::mutex> guard(mtx_);
+  std::vector<link_row> out;
+  out.reserve(rows_.size());
+  for (const auto& [key, row] : rows_)
+    out.push_back(row);
+  return out;
+}
+
 std::size_t link_table::count_up() const {
   std::lock_guard<std::mutex> guard(mtx_);
   std::size_t n = 0;

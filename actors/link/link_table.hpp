@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace p2p {
 
@@ -35,6 +36,10 @@ struct link_row {
   // Our change seq the other node has applied through, as far as we know
   // (0 before its sync): tombstones past it are not collected yet.
   uint64_t delivered_upto = 0;
+  // Our change seq sent through (0 before its sync), and the records a
+  // sketch said it lacks, still waiting to be sent: /metrics's queue.
+  uint64_t sent_upto = 0;
+  uint64_t backlog = 0;
 };
 
 class link_table {
@@ -42,6 +47,8 @@ public:
   void put(uint64_t key, const link_row& row);
   void remove(uint64_t key);
   std::string to_json() const;
+  /// A copy of every row (for /metrics).
+  std::vector<link_row> rows() const;
   /// Links whose handshake is done.
   std::size_t count_up() const;
   /// The least delivered_upto of the links up (none: no link up).
