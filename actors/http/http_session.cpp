@@ -154,7 +154,6 @@ void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
   if (is_events_request(req)) {
     if (auto denied = check_token(*ctx_, req, false))
       return send(std::move(*denied));
-    ctx_->metrics->http.count(http_route::events, 200);
     tcp_layer(stream_).expires_never();
     std::make_shared<sse_session<Stream>>(std::move(stream_), ctx_, ioc_)
       ->start(req);

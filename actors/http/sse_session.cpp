@@ -83,6 +83,8 @@ void sse_session<Stream>::start(const http_request& req) {
   std::string_view raw_prefix = raw_path.size() > 8 ? raw_path.substr(8) : "";
   auto prefix = percent_decode(raw_prefix);
   std::string why = prefix ? prefix_error(*prefix) : "bad percent-encoding";
+  // A stream: counted, not timed.
+  ctx_->metrics->http.count(http_route::events, why.empty() ? 200 : 400);
   if (!why.empty()) {
     auto res = std::make_shared<http_response>(error_response(400, why, req));
     res->keep_alive(false);
