@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <initializer_list>
 
 namespace p2p {
@@ -24,9 +25,13 @@ public:
     : histogram(bounds_seconds.begin(), bounds_seconds.size()) {
   }
   histogram(const double* bounds_seconds, std::size_t n) {
-    for (std::size_t i = 0; i < n && size_ < max_bounds; ++i)
-      bounds_ns_[size_++] = static_cast<uint64_t>(bounds_seconds[i] * 1e9
-                                                  + 0.5);
+    for (std::size_t i = 0; i < n && size_ < max_bounds; ++i) {
+      bounds_ns_[size_] = static_cast<uint64_t>(bounds_seconds[i] * 1e9 + 0.5);
+      // The `le` label's text, made once: a scrape only copies it.
+      std::snprintf(le_text_[size_].data(), le_text_[size_].size(), "%g",
+                    bounds_seconds[i]);
+      ++size_;
+    }
   }
   histogram(const histogram&) = delete;
   histogram& operator=(const histogram&) = delete;
@@ -43,6 +48,7 @@ public:
   struct snapshot_t {
     std::size_t bounds = 0;                        // finite buckets
     std::array<double, max_bounds> le{};           // their bounds, seconds
+    const std::array<char, 16>* le_text = nullptr; // the same as label text
     std::array<uint64_t, max_bounds + 1> cumulative{}; // [bounds] is +Inf
     double sum_seconds = 0;
     uint64_t count() const { return cumulative[bounds]; }
@@ -51,6 +57,7 @@ public:
   snapshot_t snapshot() const {
     snapshot_t s;
     s.bounds = size_;
+    s.le_text = le_text_.data();
     uint64_t running = 0;
     for (std::size_t i = 0; i <= size_; ++i) {
       running += counts_[i].load(std::memory_order_relaxed);
@@ -66,6 +73,7 @@ public:
 
 private:
   std::array<uint64_t, max_bounds> bounds_ns_{};
+  std::array<std::array<char, 16>, max_bounds> le_text_{};
   std::size_t size_ = 0;
   std::array<std::atomic<uint64_t>, max_bounds + 1> counts_{};
   std::atomic<uint64_t> sum_ns_{0};

@@ -108,16 +108,18 @@ std::string label_set(const std::string& inner) {
 void histogram_samples(std::string& out, std::string_view name,
                        const std::string& labels_inner,
                        const histogram::snapshot_t& s) {
-  std::string bucket = std::string(name) + "_bucket";
   for (std::size_t i = 0; i <= s.bounds; ++i) {
-    char le[32];
-    if (i < s.bounds)
-      std::snprintf(le, sizeof le, "%g", s.le[i]);
-    else
-      std::snprintf(le, sizeof le, "+Inf");
-    auto labels = labels_inner;
-    label(labels, "le", le);
-    sample(out, bucket, label_set(labels), s.cumulative[i]);
+    out += name;
+    out += "_bucket{";
+    if (!labels_inner.empty()) {
+      out += labels_inner;
+      out += ',';
+    }
+    out += "le=\"";
+    out += i < s.bounds ? s.le_text[i].data() : "+Inf";
+    out += "\"} ";
+    out += std::to_string(s.cumulative[i]);
+    out += '\n';
   }
   auto labels = label_set(labels_inner);
   char sum[64];
