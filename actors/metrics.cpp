@@ -1,15 +1,61 @@
 #include "actors/metrics.hpp"
 
-#include "actors/stream_budget.hpp"
-#include "storage/database.hpp"
+#include "actors/metrics_text.hpp"
+
+#include <cstdio>
+#include <utility>
 
 namespace p2p {
 
 namespace {
 
-template <class T>
-void add(std::string& out, const char* name, const char* type,
-         const char* help, T value) {
+// Request latency: a GET takes tens of microseconds, a PUT waits for its
+// commit's fsync (milliseconds), a query or an import may take seconds.
+constexpr double http_bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+                                  0.005,  0.01,    0.025,  0.05,  0.1,
+                                  0.25,   0.5,     1,      2.5,   5,
+                                  10};
+
+template <std::size_t... I>
+std::array<histogram, sizeof...(I)> latency_histograms(
+  std::index_sequence<I...>) {
+  return {{((void)I, histogram(http_bounds, std::size(http_bounds)))...}};
+}
+
+} // namespace
+
+const char* route_label(http_route r) {
+  switch (r) {
+    case http_route::health: return "/health";
+    case http_route::metrics: return "/metrics";
+    case http_route::peers: return "/peers";
+    case http_route::passive: return "/peers/passive";
+    case http_route::data: return "data";
+    case http_route::scan: return "scan";
+    case http_route::events: return "events";
+    case http_route::query: return "query";
+    case http_route::indexes: return "/indexes";
+    case http_route::schemas: return "schemas";
+    case http_route::import: return "import";
+    case http_route::export_: return "export";
+    case http_route::link: return "/p2p";
+    case http_route::ready: return "/ready";
+    case http_route::console: return "/";
+    case http_route::custom: return "custom";
+    case http_route::other:
+    case http_route::count_: break;
+  }
+  return "other";
+}
+
+http_metrics::http_metrics()
+  : latency(latency_histograms(std::make_index_sequence<http_route_count>{})) {
+}
+
+namespace prom {
+
+void family(std::string& out, std::string_view name, std::string_view type,
+            std::string_view help) {
   out += "# HELP ";
   out += name;
   out += ' ';
@@ -19,142 +65,76 @@ void add(std::string& out, const char* name, const char* type,
   out += ' ';
   out += type;
   out += '\n';
+}
+
+void sample(std::string& out, std::string_view name, std::string_view labels,
+            uint64_t value) {
   out += name;
+  out += labels;
   out += ' ';
   out += std::to_string(value);
   out += '\n';
 }
 
-} // namespace
-
-std::string render_metrics(const node_metrics& m, const database& db,
-                           const stream_budget* budget) {
-  std::string out;
-  out.reserve(2048);
-  add(out, "p2p_http_requests_total", "counter", "HTTP requests served",
-      m.http_requests.load());
-  add(out, "p2p_http_errors_total", "counter", "HTTP 4xx/5xx answers",
-      m.http_errors.load());
-  add(out, "p2p_writes_total", "counter", "local writes and deletes applied",
-      m.writes.load());
-  add(out, "p2p_commits_total", "counter", "store transactions committed",
-      m.commits.load());
-  add(out, "p2p_subscribers", "gauge", "active subscriptions",
-      m.subscribers.load());
-  add(out, "p2p_sse_clients", "gauge", "open /events streams",
-      m.sse_clients.load());
-  add(out, "p2p_store_entries", "gauge", "live entries (no tombstones)",
-      db.live_entries());
-  add(out, "p2p_store_last_seq", "gauge", "local change sequence",
-      db.last_seq());
-  add(out, "p2p_store_map_bytes", "gauge", "LMDB map size",
-      db.map_size());
-  auto horizon = db.horizon();
-  add(out, "p2p_tombstones", "gauge", "tombstones held (deletes not collected)",
-      horizon.tombstones_held);
-  add(out, "p2p_tombstones_collected_total", "counter",
-      "tombstones removed past the TTL", horizon.collected);
-  add(out, "p2p_tombstone_horizon_ms", "gauge",
-      "wall-clock ms below which every tombstone is gone (0: none collected)",
-      wall_ms_of(horizon.horizon));
-  add(out, "p2p_updates_dropped_horizon_total", "counter",
-      "updates older than the horizon for paths not held, dropped",
-      horizon.dropped);
-  add(out, "p2p_reconciles_served_total", "counter",
-      "syncs answered with an inventory (the peer may hold collected deletes)",
-      m.reconciles_served.load());
-  add(out, "p2p_reconciles_total", "counter",
-      "reconciliations with a peer finished here", m.reconciles_made.load());
-  add(out, "p2p_reconcile_removed_total", "counter",
-      "entries removed here as deleted and collected elsewhere",
-      m.reconcile_removed.load());
-  add(out, "p2p_updates_received_total", "counter",
-      "updates received from peers", m.updates_received.load());
-  add(out, "p2p_updates_applied_total", "counter",
-      "peer updates that changed the store", m.updates_applied.load());
-  add(out, "p2p_updates_forwarded_total", "counter",
-      "update sends to peers", m.updates_forwarded.load());
-  add(out, "p2p_duplicates_dropped_total", "counter",
-      "peer updates already seen", m.duplicates_dropped.load());
-  add(out, "p2p_schema_mismatches_total", "counter",
-      "replicated or imported updates kept although a local schema refuses "
-      "them",
-      m.schema_mismatches.load());
-  add(out, "p2p_queries_indexed_total", "counter",
-      "field queries answered by an index", m.queries_indexed.load());
-  add(out, "p2p_queries_scanned_total", "counter",
-      "field queries answered by a scan", m.queries_scanned.load());
-  add(out, "p2p_link_bytes_received_total", "counter",
-      "peer-link frame bytes received", m.link_bytes_received.load());
-  add(out, "p2p_link_bytes_sent_total", "counter",
-      "peer-link frame bytes sent", m.link_bytes_sent.load());
-  add(out, "p2p_sketch_syncs_total", "counter",
-      "first syncs with a peer that sent only what it lacked",
-      m.sketch_syncs.load());
-  add(out, "p2p_sketch_fallbacks_total", "counter",
-      "first syncs whose difference was too large for a sketch",
-      m.sketch_fallbacks.load());
-  add(out, "p2p_link_up_total", "counter", "links that came up",
-      m.links_up.load());
-  add(out, "p2p_link_down_total", "counter", "links that went down",
-      m.links_down.load());
-  add(out, "p2p_updates_refused_skew_total", "counter",
-      "peer updates refused for a stamp more than 10 minutes ahead of this "
-      "node's clock",
-      m.updates_refused_skew.load());
-  add(out, "p2p_updates_skipped_oversize_total", "counter",
-      "records of this node too large for any frame, never sent",
-      m.updates_skipped_oversize.load());
-  add(out, "p2p_clock_offset_max_ms", "gauge",
-      "largest clock difference, either way, between this node and a peer "
-      "linked now (from their hellos)",
-      m.clock_offset_max_ms.load());
-  add(out, "p2p_announcements_sent_total", "counter",
-      "update ids sent on lazy links instead of payloads (tree broadcast)",
-      m.announcements_sent.load());
-  add(out, "p2p_announcement_bytes_sent_total", "counter",
-      "bytes of those ids in their frames",
-      m.announcement_bytes_sent.load());
-  add(out, "p2p_announcements_received_total", "counter",
-      "update ids received on lazy links", m.announcements_received.load());
-  add(out, "p2p_grafts_sent_total", "counter",
-      "announced updates not received in time, asked for (GRAFT)",
-      m.grafts_sent.load());
-  add(out, "p2p_grafts_received_total", "counter",
-      "updates peers asked this node for (GRAFT)", m.grafts_received.load());
-  add(out, "p2p_prunes_sent_total", "counter",
-      "links made lazy after a duplicate payload", m.prunes_sent.load());
-  add(out, "p2p_prunes_received_total", "counter",
-      "links peers made lazy", m.prunes_received.load());
-  add(out, "p2p_overlay_joins_total", "counter",
-      "links up seen by the overlay", m.overlay_joins.load());
-  add(out, "p2p_overlay_dials_total", "counter",
-      "dials of learned addresses", m.overlay_dials.load());
-  add(out, "p2p_overlay_dial_failures_total", "counter",
-      "dials of learned addresses that did not give a link",
-      m.overlay_dial_failures.load());
-  add(out, "p2p_shuffles_sent_total", "counter",
-      "peer exchange messages sent", m.shuffles_sent.load());
-  add(out, "p2p_shuffles_received_total", "counter",
-      "peer exchange messages received", m.shuffles_received.load());
-  add(out, "p2p_sheds_total", "counter",
-      "links closed for being above --max-links", m.sheds.load());
-  add(out, "p2p_overlay_passive", "gauge",
-      "addresses in the passive view", m.passive_size.load());
-  add(out, "p2p_overlay_active", "gauge", "links up in the active view",
-      m.active_links.load());
-  if (budget) {
-    add(out, "p2p_sse_buffer_bytes", "gauge",
-        "bytes of events held for /events readers, all streams together",
-        budget->used());
-    add(out, "p2p_sse_buffer_limit_bytes", "gauge",
-        "the budget of p2p_sse_buffer_bytes (--sse-buffer-bytes)",
-        budget->limit());
-    add(out, "p2p_sse_streams_ended_total", "counter",
-        "/events streams ended for holding the most when over the budget",
-        budget->evictions());
-  }
-  return out;
+void sample(std::string& out, std::string_view name, std::string_view labels,
+            double value) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6f", value);
+  out += name;
+  out += labels;
+  out += ' ';
+  out += buf;
+  out += '\n';
 }
+
+void label(std::string& set, std::string_view key, std::string_view value) {
+  if (!set.empty())
+    set += ',';
+  set += key;
+  set += "=\"";
+  for (char c : value) {
+    if (c == '\\' || c == '"')
+      set += '\\';
+    if (c == '\n')
+      set += "\\n";
+    else
+      set += c;
+  }
+  set += '"';
+}
+
+std::string label_set(const std::string& inner) {
+  return inner.empty() ? std::string() : "{" + inner + "}";
+}
+
+void histogram_samples(std::string& out, std::string_view name,
+                       const std::string& labels_inner,
+                       const histogram::snapshot_t& s) {
+  for (std::size_t i = 0; i <= s.bounds; ++i) {
+    out += name;
+    out += "_bucket{";
+    if (!labels_inner.empty()) {
+      out += labels_inner;
+      out += ',';
+    }
+    out += "le=\"";
+    out += i < s.bounds ? s.le_text[i].data() : "+Inf";
+    out += "\"} ";
+    out += std::to_string(s.cumulative[i]);
+    out += '\n';
+  }
+  auto labels = label_set(labels_inner);
+  char sum[64];
+  std::snprintf(sum, sizeof sum, "%.9f", s.sum_seconds);
+  out += name;
+  out += "_sum";
+  out += labels;
+  out += ' ';
+  out += sum;
+  out += '\n';
+  sample(out, std::string(name) + "_count", labels, s.count());
+}
+
+} // namespace prom
 
 } // namespace p2p

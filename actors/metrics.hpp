@@ -1,20 +1,82 @@
 #pragma once
 // Counters shared by the actors and the HTTP sessions, read by /metrics.
-// Plain atomics: bumping one is cheaper than a message.
+// Plain atomics: bumping one is cheaper than a message. The exposition
+// (Prometheus text) is in metrics_text.cpp.
+#include "actors/histogram.hpp"
+
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 
 namespace p2p {
 
 class database;
+class link_table;
 class stream_budget;
 
+/// The `route` label of the HTTP metrics: a fixed set of route templates,
+/// never the raw path, so the series are bounded.
+enum class http_route : uint8_t {
+  health,    // /health
+  metrics,   // /metrics
+  peers,     // /peers
+  passive,   // /peers/passive
+  data,      // /api/<path>
+  scan,      // /api/scan/<prefix>
+  events,    // /events/<prefix>
+  query,     // /query/<prefix>
+  indexes,   // /indexes
+  schemas,   // /schemas, /schemas/<prefix>
+  import,    // /import
+  export_,   // /export
+  link,      // /p2p (the peer link's upgrade)
+  ready,     // /ready
+  console,   // / (the console page)
+  custom,    // the application's own routes
+  other,     // anything else, and requests too malformed to route
+  count_
+};
+constexpr std::size_t http_route_count = static_cast<std::size_t>(
+  http_route::count_);
+const char* route_label(http_route r);
+
+/// Requests by route and status, and the latency of those answered in one
+/// response (streams, /events, /export and the /p2p upgrade, are counted
+/// but not timed: how long they last says nothing about the server).
+struct http_metrics {
+  static constexpr unsigned min_code = 100, max_code = 599;
+
+  http_metrics();
+  void count(http_route r, unsigned code) {
+    if (code < min_code || code > max_code)
+      code = 500;
+    by_code[index(r)][code - min_code].fetch_add(1, std::memory_order_relaxed);
+  }
+  void record(http_route r, unsigned code, std::chrono::nanoseconds took) {
+    count(r, code);
+    latency[index(r)].observe(took);
+  }
+
+  std::array<std::array<std::atomic<uint64_t>, max_code - min_code + 1>,
+             http_route_count>
+    by_code{};
+  std::array<histogram, http_route_count> latency;
+
+private:
+  static std::size_t index(http_route r) {
+    return static_cast<std::size_t>(r);
+  }
+};
+
 struct node_metrics {
-  std::atomic<uint64_t> http_requests{0};
-  std::atomic<uint64_t> http_errors{0};     // 4xx and 5xx answers
+  http_metrics http;
   std::atomic<uint64_t> writes{0};          // local writes and deletes applied
   std::atomic<uint64_t> commits{0};         // store transactions
+  // Every LMDB write transaction's commit (the fsync), store's or not.
+  histogram commit_seconds{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                           0.1, 0.25, 0.5, 1, 2.5, 5};
   std::atomic<int64_t> subscribers{0};
   std::atomic<int64_t> sse_clients{0};
   std::atomic<uint64_t> updates_received{0};
@@ -60,13 +122,15 @@ struct node_metrics {
   std::atomic<uint64_t> reconciles_served{0};
   std::atomic<uint64_t> reconciles_made{0};
   std::atomic<uint64_t> reconcile_removed{0};
-  std::atomic<uint64_t> queries_indexed{0};
-  std::atomic<uint64_t> queries_scanned{0};
+  std::atomic<uint64_t> queries_indexed{0}; // p2p_queries_total{plan=index}
+  std::atomic<uint64_t> queries_scanned{0}; // p2p_queries_total{plan=scan}
 };
 
-/// Prometheus text exposition of `m` plus the store's figures.
-/// `budget` (the event streams' shared memory) may be null.
+/// Prometheus text exposition of `m` plus the store's figures, the links'
+/// gauges and the process's. `budget` (the event streams' shared memory)
+/// and `links` may be null.
 std::string render_metrics(const node_metrics& m, const database& db,
-                           const stream_budget* budget);
+                           const stream_budget* budget,
+                           const link_table* links = nullptr);
 
 } // namespace p2p

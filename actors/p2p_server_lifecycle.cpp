@@ -89,6 +89,8 @@ void P2PServer::start() {
   std::shared_ptr<database> db;
   try {
     db = std::make_shared<database>(d.options.db_path);
+    db->set_commit_observer(
+      [m = &d.metrics](auto took) { m->commit_seconds.observe(took); });
     if (!d.options.id.empty() && db->node_id() != d.options.id)
       db->set_node_id(d.options.id);
   } catch (const std::exception& e) {
@@ -137,6 +139,7 @@ void P2PServer::start() {
   ctx->token_reads = d.options.token_reads;
   ctx->hooks = hooks;
   ctx->routes = std::make_shared<const std::vector<custom_route>>(d.routes);
+  ctx->links = d.links;
   ctx->peers_json = [links = d.links] { return links->to_json(); };
   ctx->passive_json = [links = d.links] { return links->passive_json(); };
   ctx->cors_origins = d.options.cors_origins;

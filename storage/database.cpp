@@ -194,7 +194,10 @@ void database::write(const std::function<void(lmdb::txn&)>& body,
       body(t);
       lmdb::check(mdb_env_set_flags(env_->get(), MDB_NOMETASYNC, !flush_meta),
                   "mdb_env_set_flags");
+      auto started = std::chrono::steady_clock::now();
       t.commit();
+      if (commit_observer_)
+        commit_observer_(std::chrono::steady_clock::now() - started);
       return;
     } catch (const lmdb::error& e) {
       if (e.code() != MDB_MAP_FULL)

@@ -23,6 +23,7 @@
 #include "storage/record.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -213,6 +214,12 @@ public:
   uint64_t live_entries() const;
   std::size_t map_size() const;
 
+  /// Told how long each write transaction's commit took (mdb_txn_commit,
+  /// its fsync), on the writing thread. Set before the database is shared.
+  void set_commit_observer(std::function<void(std::chrono::nanoseconds)> f) {
+    commit_observer_ = std::move(f);
+  }
+
 private:
   struct reader;
   void open_as_owner(std::size_t initial_map_size);
@@ -259,6 +266,7 @@ private:
   uint64_t index_generation_ = ~uint64_t{0};
   std::atomic<uint64_t> dropped_by_horizon_{0};
   std::atomic<hlc_time> horizon_cache_{0}; // meta's, once committed
+  std::function<void(std::chrono::nanoseconds)> commit_observer_;
 };
 
 } // namespace p2p

@@ -21,6 +21,7 @@ class actor_system;
 namespace p2p {
 
 class database;
+class link_table;
 class stream_budget;
 struct node_metrics;
 
@@ -67,6 +68,7 @@ struct api_context {
   std::function<std::pair<bool, std::string>()> ready_json;
   /// Origins whose pages may read the answers (CORS, cors.hpp); `*` any.
   std::vector<std::string> cors_origins;
+  std::shared_ptr<const link_table> links;   // per-link gauges of /metrics
 };
 
 } // namespace p2p

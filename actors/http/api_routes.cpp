@@ -281,7 +281,7 @@ void route_request(const api_context& ctx, const http_request& req,
     return only_get([&] {
       reply(respond(200,
                     render_metrics(*ctx.metrics, *ctx.db,
-                                   ctx.sse_budget.get()),
+                                   ctx.sse_budget.get(), ctx.links.get()),
                     m,
                     "text/plain; version=0.0.4"));
     });

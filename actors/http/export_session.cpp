@@ -2,6 +2,7 @@
 
 #include "actors/http/cors.hpp"
 #include "actors/http/url.hpp"
+#include "actors/metrics.hpp"
 #include "protocol/ndjson.hpp"
 #include "protocol/path.hpp"
 #include "storage/database.hpp"
@@ -55,6 +56,7 @@ export_session<Stream>::~export_session() {
 
 template <class Stream>
 void export_session<Stream>::start() {
+  ctx_->metrics->http.count(http_route::export_, 200); // a stream: not timed
   head_ = with_header_lines(chunked_ ? chunked_head : plain_head,
                             cors_lines_);
   write_page();

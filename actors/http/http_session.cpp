@@ -70,6 +70,8 @@ void http_session<Stream>::do_read() {
   parser_.emplace();
   origin_.clear();
   head_ = false;
+  route_ = http_route::other;
+  timed_ = false;
   // The limit is set once the header shows what the request is: an import
   // streams a body of any size (on_header).
   parser_->body_limit(boost::none);
@@ -86,6 +88,11 @@ void http_session<Stream>::do_read() {
 // is read whole, within the limit.
 template <class Stream>
 void http_session<Stream>::on_header(beast::error_code ec, std::size_t n) {
+  if (!ec) {
+    route_ = route_of(*ctx_, parser_->get().target());
+    started_ = std::chrono::steady_clock::now();
+    timed_ = true;
+  }
   if (!ec)
     if (auto refusal = framing_refusal_of(parser_->get()))
       return fail_request(refusal->status, refusal->message);
@@ -93,7 +100,6 @@ void http_session<Stream>::on_header(beast::error_code ec, std::size_t n) {
     origin_ = origin_of(parser_->get());
     if (auto denied = check_token(*ctx_, parser_->get(), true))
       return fail_request(std::move(*denied));
-    ctx_->metrics->http_requests.fetch_add(1);
     tcp_layer(stream_).expires_never();
     std::make_shared<import_session<Stream>>(std::move(stream_),
                                              std::move(buffer_),
@@ -132,7 +138,6 @@ void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
     return;
   if (ec)
     return fail_request(400, "malformed HTTP request: " + ec.message());
-  ctx_->metrics->http_requests.fetch_add(1);
   auto req = parser_->release();
   origin_ = origin_of(req);
   if (req.target() == "/p2p" && beast::websocket::is_upgrade(req)) {
@@ -144,6 +149,7 @@ void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
         "peer links are off on this node: with a token they need the "
         "cluster secret (--secret-file)",
         req));
+    ctx_->metrics->http.count(http_route::link, 101);
     ws_link::accept(std::move(stream_), req, ws_link::env{ioc_, ctx_->bridge});
     return;
   }
@@ -181,8 +187,7 @@ void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
 
 template <class Stream>
 void http_session<Stream>::send(http_response res) {
-  if (res.result_int() >= 400)
-    ctx_->metrics->http_errors.fetch_add(1);
+  note_answer(res.result_int());
   bool keep_alive = res.keep_alive();
   add_cors_headers(*ctx_, origin_, res);
   if (head_) // Content-Length stays as the GET's body set it
@@ -210,6 +215,16 @@ void http_session<Stream>::on_write(bool keep_alive, beast::error_code ec,
 }
 
 template <class Stream>
+void http_session<Stream>::note_answer(unsigned status) {
+  if (timed_)
+    ctx_->metrics->http.record(route_, status,
+                               std::chrono::steady_clock::now() - started_);
+  else
+    ctx_->metrics->http.count(route_, status);
+  timed_ = false;
+}
+
+template <class Stream>
 void http_session<Stream>::fail_request(unsigned status, std::string_view message) {
   http_response res{static_cast<http::status>(status), 11};
   res.set(http::field::content_type, "application/json");
@@ -219,8 +234,7 @@ void http_session<Stream>::fail_request(unsigned status, std::string_view messag
 
 template <class Stream>
 void http_session<Stream>::fail_request(http_response res) {
-  ctx_->metrics->http_requests.fetch_add(1);
-  ctx_->metrics->http_errors.fetch_add(1);
+  note_answer(res.result_int());
   add_cors_headers(*ctx_, origin_, res);
   res.set(http::field::connection, "close");
   res.keep_alive(false);

@@ -4,12 +4,14 @@
 // the connection alive. One response in flight at a time. Stream is
 // plain_stream or tls_stream (streams.hpp).
 #include "actors/http/api_routes.hpp"
+#include "actors/http/route_label.hpp"
 #include "actors/http/streams.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -35,6 +37,8 @@ private:
   void fail_request(unsigned status, std::string_view message);
   void fail_request(http_response res);
   void linger_close();
+  /// Counts the answer in the metrics, timed from the request's header.
+  void note_answer(unsigned status);
 
   Stream stream_;
   boost::beast::flat_buffer buffer_;
@@ -50,6 +54,9 @@ private:
   // HEAD, answered as its GET without the body.
   std::string origin_;
   bool head_ = false;
+  http_route route_ = http_route::other; // of the request being answered
+  std::chrono::steady_clock::time_point started_; // its header read
+  bool timed_ = false;                            // started_ is its
 };
 
 } // namespace p2p

@@ -142,8 +142,9 @@ void import_session<Stream>::answer(unsigned status, std::string body) {
     append_json_string(body, "line " + std::to_string(lines_.line_number())
                                + ": " + why_);
     body += ",\"applied\":" + std::to_string(applied_) + '}';
-    ctx_->metrics->http_errors.fetch_add(1);
   }
+  ctx_->metrics->http.record(http_route::import, status,
+                             std::chrono::steady_clock::now() - started_);
   auto res = make_response(status, std::move(body), 11, false);
   add_cors_headers(*ctx_, origin_of(parser_.get()), res);
   serialize_response(res, out_);

@@ -18,6 +18,7 @@
 #include <caf/fwd.hpp>
 
 #include <array>
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -59,6 +60,9 @@ private:
   uint64_t now_ms_ = 0;
   bool body_done_ = false;
   std::string out_;
+  // For the request's latency in /metrics (the whole import).
+  std::chrono::steady_clock::time_point started_ =
+    std::chrono::steady_clock::now();
 };
 
 /// True for POST /import (by its header).

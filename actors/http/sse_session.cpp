@@ -94,6 +94,8 @@ template <class Stream>
 void sse_session<Stream>::start(const http_request& req) {
   std::string why;
   auto prefix = events_prefix(req, why);
+  // A stream: counted, not timed.
+  ctx_->metrics->http.count(http_route::events, prefix ? 200 : 400);
   if (!prefix) {
     auto res = std::make_shared<http_response>(error_response(400, why, req));
     add_cors_headers(*ctx_, origin_of(req), *res);

@@ -45,6 +45,10 @@ struct link_row {
   std::size_t runs_applying = 0;
   std::chrono::steady_clock::time_point last_run_at{};
   bool reached_tail = false;
+  // Our change seq sent through (0 before its sync), and the records a
+  // sketch said it lacks, still waiting to be sent: /metrics's queue.
+  uint64_t sent_upto = 0;
+  uint64_t backlog = 0;
 };
 
 class link_table {

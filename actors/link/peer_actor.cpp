@@ -110,6 +110,8 @@ void link_lost(self_ptr self, const std::string& reason) {
   st.replication.stop();
   st.acked_upto = 0;
   st.row.delivered_upto = 0;
+  st.row.sent_upto = 0;
+  st.row.backlog = 0;
   broadcast::link_ended(st);
   reconciliation::link_ended(st);
   st.link_id = 0;

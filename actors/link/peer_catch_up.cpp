@@ -123,6 +123,8 @@ void pump(self_ptr self) {
                           : rep.in_flight() == 0 && rep.backlog_size() == 0
                             ? rep.cursor()
                             : st.acked_upto;
+  st.row.sent_upto = rep.streaming() ? rep.cursor() : 0;
+  st.row.backlog = rep.backlog_size();
   st.publish_row();
 }
 

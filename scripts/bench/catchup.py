@@ -61,7 +61,7 @@ def run(size, missed):
             b.start(port=b.port)
             harness.wait_until(lambda: has_all(b, paths, via), 600, what="b caught up")
             took = time.monotonic() - t0
-            got = metric(b, "p2p_link_bytes_received_total")
+            got = metric(b, 'p2p_link_bytes_total{direction="received"}')
             out[via] = (got, want, took)
         return out
     finally:
@@ -90,8 +90,8 @@ def run_after_ttl(size, missed):
         t0 = time.monotonic()
         b.start(port=b.port)
         harness.wait_until(lambda: metric(b, "p2p_store_entries") == size - len(paths)
-                           and metric(b, "p2p_reconciles_total") >= 1, 600, what="b reconciled")
-        return metric(b, "p2p_link_bytes_received_total"), inventory, time.monotonic() - t0
+                           and metric(b, 'p2p_reconciliations_total{role="made"}') >= 1, 600, what="b reconciled")
+        return metric(b, 'p2p_link_bytes_total{direction="received"}'), inventory, time.monotonic() - t0
     finally:
         for n in (a, b):
             n.cleanup()
@@ -124,7 +124,7 @@ def new_node_time(size):
         t.join()
         sampler.finish()
         harness.wait_until(lambda: count(n, "live/") == len(live), 60, what="live writes")
-        return (took, metric(n, "p2p_link_bytes_received_total"), len(live),
+        return (took, metric(n, 'p2p_link_bytes_total{direction="received"}'), len(live),
                 rss_before, sampler.peak[0], sampler.peak[1])
     finally:
         a.cleanup()

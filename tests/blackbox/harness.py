@@ -62,12 +62,15 @@ def parse_json(body):
 
 
 def parse_metrics(text):
-    """Prometheus text -> {metric name: sum of its series' values}."""
+    """Prometheus text -> {metric name: sum of its series' values}, plus each labelled series
+    under its name and labels as the node writes them: 'p2p_link_bytes_total{direction="sent"}'."""
     out = {}
     for line in text.splitlines():
         m = re.match(r"^([A-Za-z_:][A-Za-z0-9_:]*)(\{[^}]*\})?\s+(\S+)", line)
         if m and not line.startswith("#"):
             out[m.group(1)] = out.get(m.group(1), 0.0) + float(m.group(3))
+            if m.group(2):
+                out[m.group(1) + m.group(2)] = float(m.group(3))
     return out
 
 

@@ -35,15 +35,15 @@ class TwoNodesTest(ClusterTestCase):
     def test_metrics_counters_move(self):
         a, b = self.start_topology(2, [(0, 1)], "metrics")
         before = b.metrics()
-        self.assertGreaterEqual(before["p2p_link_up_total"], 1)
+        self.assertGreaterEqual(before['p2p_link_state_changes_total{state="up"}'], 1)
         for i in range(5):
             self.put_ok(a, f"metrics/{i}", i)
         wait_converged([a, b], {f"metrics/{i}": i for i in range(5)})
         grown = lambda m: m if m["p2p_updates_applied_total"] >= before["p2p_updates_applied_total"] + 5 else None
         m = wait_until(lambda: grown(b.metrics()), what="p2p_updates_applied_total on b to grow by 5")
         self.assertGreaterEqual(m["p2p_updates_received_total"], before["p2p_updates_received_total"] + 5)
-        self.assertGreater(m["p2p_link_bytes_received_total"], before["p2p_link_bytes_received_total"])
-        self.assertGreater(a.metrics()["p2p_link_bytes_sent_total"], 0)
+        self.assertGreater(m['p2p_link_bytes_total{direction="received"}'], before['p2p_link_bytes_total{direction="received"}'])
+        self.assertGreater(a.metrics()['p2p_link_bytes_total{direction="sent"}'], 0)
         self.assertGreater(a.metrics()["p2p_updates_forwarded_total"], 0)
 
     def test_peers_link_counters_count_updates(self):
@@ -173,8 +173,8 @@ class RestartTest(ClusterTestCase):
         self.put_ok(n2, "restart/after-n2", "b")
         wait_converged([n1, n2, n3], {"restart/before": 1, "restart/after-n1": "a",
                                       "restart/after-n3": "c", "restart/after-n2": "b"})
-        self.assertGreaterEqual(n1.metrics()["p2p_link_up_total"], 2)
-        self.assertGreaterEqual(n1.metrics()["p2p_link_down_total"], 1)
+        self.assertGreaterEqual(n1.metrics()['p2p_link_state_changes_total{state="up"}'], 2)
+        self.assertGreaterEqual(n1.metrics()['p2p_link_state_changes_total{state="down"}'], 1)
         self.assertEqual(len(full_scan(n2)), 4)
 
 

@@ -47,12 +47,12 @@ class MixedNetworkTest(ClusterTestCase):
             if rnd == 0:
                 # a's writes reach b both directly and through c (and c through b): a duplicate
                 # payload on the b-c link makes one of them prune a's origin there
-                wait_until(lambda: total([b, c], "p2p_prunes_sent_total") >= 1, 10,
+                wait_until(lambda: total([b, c], 'p2p_prunes_total{direction="sent"}') >= 1, 10,
                            what="a prune on the b-c link")
-        self.assertGreaterEqual(total([b, c], "p2p_announcements_sent_total"), 1,
+        self.assertGreaterEqual(total([b, c], 'p2p_announcements_total{direction="sent"}'), 1,
                                 "the pruned b-c link carried no ids")
         m = a.metrics()  # the flood node is never sent ids, so it never grafts nor prunes
-        for name in ("p2p_announcements_received_total", "p2p_grafts_sent_total", "p2p_prunes_sent_total"):
+        for name in ('p2p_announcements_total{direction="received"}', 'p2p_grafts_total{direction="sent"}', 'p2p_prunes_total{direction="sent"}'):
             self.assertEqual(m.get(name), 0.0, f"{name} on the flood node: {m.get(name)}")
 
     def echo_back(self, node, p, path, write=True):

@@ -136,8 +136,8 @@ class IndexPlanTest(NodeTestCase, QueryAssertions):
         self.assertEqual(len(got), 40)
         self.assertLessEqual(pages[0]["examined"], 61)
         after = node.metrics()
-        self.assertEqual(after["p2p_queries_indexed_total"] - before["p2p_queries_indexed_total"], 2)
-        self.assertEqual(after["p2p_queries_scanned_total"] - before["p2p_queries_scanned_total"], 1)
+        self.assertEqual(after['p2p_queries_total{plan="index"}'] - before['p2p_queries_total{plan="index"}'], 2)
+        self.assertEqual(after['p2p_queries_total{plan="scan"}'] - before['p2p_queries_total{plan="scan"}'], 1)
 
     def test_index_choice_by_field_and_longest_prefix(self):
         node = self.start_node("qchoice")

@@ -60,7 +60,7 @@ class TreeAbuseTest(NodeTestCase):
         waited = time.monotonic() - grafted_at
         self.assertGreater(waited, GRAFT_GIVE_UP_S - 1, "closed before the graft's 10 s were up")
         self.assertLess(waited, 15, "a grafted id missing for 15 s still held the link")
-        self.assertGreaterEqual(metric(node, "p2p_grafts_sent_total"), 1)
+        self.assertGreaterEqual(metric(node, 'p2p_grafts_total{direction="sent"}'), 1)
         self.assert_serving(node, ["ghost/never-sent"])
         wait_until(lambda: not [r for r in node.json_request("GET", "/peers")[2] if r.get("remote_id") == p.id],
                    DEADLINE, what="the closed link gone from /peers")
@@ -80,7 +80,7 @@ class TreeAbuseTest(NodeTestCase):
             p.wait_for(lambda m: m == {"type": "ack", "upto": 1})
         p.send({"type": "payload", "items": [full]})
         wait_until(lambda: node.get("lazy/sent") == (200, {"v": 1}), DEADLINE, what="the grafted value stored")
-        self.assertEqual(metric(node, "p2p_announcements_received_total"), 1)
+        self.assertEqual(metric(node, 'p2p_announcements_total{direction="received"}'), 1)
         # Held now: the checkpoint moves past the run (written once the id is held).
         p.close()
         wait_until(lambda: not [r for r in node.json_request("GET", "/peers")[2] if r.get("remote_id") == p.id],
@@ -107,7 +107,7 @@ class TreeAbuseTest(NodeTestCase):
         self.assertEqual(node.put("known/x", {"k": 1})[0], 200)
         run = p.wait_for(lambda m: m.get("type") == "changes" and any(i["path"] == "known/x" for i in m["items"]))
         known = as_id(next(i for i in run["items"] if i["path"] == "known/x"))
-        before = metric(node, "p2p_grafts_received_total")
+        before = metric(node, 'p2p_grafts_total{direction="received"}')
         unknown = [item_id("nope/never"), item_id("nope/other", origin=node.id)]
         p.send({"type": "graft", "items": unknown})
         p.send({"type": "graft", "items": [known]})  # answered: the frames are handled in order
@@ -118,7 +118,7 @@ class TreeAbuseTest(NodeTestCase):
         self.assert_link_works(p, node, 1)
         payloads = [i["path"] for m in p.of_type("payload") for i in m["items"]]
         self.assertEqual(payloads, ["known/x"], "answered a graft for an id it never had")
-        self.assertEqual(metric(node, "p2p_grafts_received_total") - before, 4)
+        self.assertEqual(metric(node, 'p2p_grafts_total{direction="received"}') - before, 4)
         self.assert_serving(node, ["nope/never", "nope/other", "nope/third"])
 
     # ------------------------------------------------------------------ peer exchange
@@ -153,7 +153,7 @@ class TreeAbuseTest(NodeTestCase):
             largest = max(largest, len(passive(node)), metric(node, "p2p_overlay_passive"))
             time.sleep(0.1)  # sampling a window, not waiting on a condition
         dials = metric(node, "p2p_overlay_dials_total") - dials_before
-        self.assertEqual(metric(node, "p2p_shuffles_received_total"), 400)
+        self.assertEqual(metric(node, 'p2p_shuffles_total{direction="received"}'), 400)
         self.assertLessEqual(largest, 64, "passive view over 64 entries")
         self.assert_serving(node)
         self.assert_link_works(p, node, 1)
@@ -187,7 +187,7 @@ class TreeAbuseTest(NodeTestCase):
         start = time.monotonic()
         for _ in range(2000):
             p.ws.send_text(frame)
-        wait_until(lambda: metric(node, "p2p_shuffles_received_total") >= 2000, 30, what="2,000 shuffles read")
+        wait_until(lambda: metric(node, 'p2p_shuffles_total{direction="received"}') >= 2000, 30, what="2,000 shuffles read")
         p.pump(2)
         elapsed = time.monotonic() - start
         answers = [m for m in p.frames[seen:] if m.get("type") == "peers" and m.get("reply") is False]
@@ -200,7 +200,7 @@ class TreeAbuseTest(NodeTestCase):
             for _ in range(2000):
                 p.ws.send_text(frame)
             p.pump(1)
-        wait_until(lambda: metric(node, "p2p_shuffles_received_total") >= 8000, 30, what="8,000 shuffles read")
+        wait_until(lambda: metric(node, 'p2p_shuffles_total{direction="received"}') >= 8000, 30, what="8,000 shuffles read")
         self.assertLess(rss_kib(node.proc.pid) - rss1, 4 * 1024, "VmRSS keeps growing with shuffles")
         self.assertEqual(passive(node), [], "learned its own address")
         self.assertEqual(metric(node, "p2p_overlay_dials_total"), 0, "dialled its own address")
@@ -218,9 +218,9 @@ class TreeAbuseTest(NodeTestCase):
                 p.send({"type": "prune", "origins": origins})
                 self.assert_closed(p, want)
         p = self.peer(node)
-        before = metric(node, "p2p_prunes_received_total")
+        before = metric(node, 'p2p_prunes_total{direction="received"}')
         p.send({"type": "prune", "origins": [node.id] + [rand_id() for _ in range(2047)]})  # at the limit
-        wait_until(lambda: metric(node, "p2p_prunes_received_total") - before == 2048, DEADLINE,
+        wait_until(lambda: metric(node, 'p2p_prunes_total{direction="received"}') - before == 2048, DEADLINE,
                    what="2048 pruned origins counted")
         # the node's own writes now go to us as ids only; a graft fetches one
         self.assertEqual(node.put("pruned/x", {"p": 1})[0], 200)
