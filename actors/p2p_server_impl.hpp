@@ -55,6 +55,7 @@ struct P2PServer::impl {
   std::string id;
   uint16_t port = 0;
   bool running = false;
+  bool serving = false; // said "listening": says "stopped" too
   std::shared_ptr<const node_hooks> hooks = std::make_shared<node_hooks>();
   // start() and close() (and block_links, which uses what they tear down)
   // run one at a time; `parts_mtx` guards db, router, hooks and callbacks,

@@ -3,24 +3,26 @@
 // process allows, for the simulator).
 #include "p2psync/server.hpp"
 
-#include "actors/p2p_server_impl.hpp"
-#include "actors/link/bridge_actor.hpp"
 #include "actors/collector_actor.hpp"
+#include "actors/link/bridge_actor.hpp"
 #include "actors/link/overlay_actor.hpp"
 #include "actors/link/peer_actor.hpp"
 #include "actors/link/start_up.hpp"
 #include "actors/metrics.hpp"
+#include "actors/p2p_server_impl.hpp"
 #include "actors/store_actor.hpp"
 #include "actors/stream_budget.hpp"
-#include "protocol/cors.hpp"
 #include "p2psync/log.hpp"
+#include "protocol/cors.hpp"
 #include "protocol/peer_url.hpp"
 #include "protocol/wire.hpp"
 #include "storage/database.hpp"
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <thread>
+#include <utility>
 
 namespace p2p {
 
@@ -71,12 +73,16 @@ void P2PServer::start() {
     throw p2p_error("peers on a node with a token need a cluster secret");
   // Checked here, as the launcher checks --peer, not found out later
   // inside /peers; dialled in the canonical form (IPv6 in brackets).
+  // A seed named twice (http://h:1 and http://h:1/) is dialled once.
   std::vector<std::string> peer_urls;
   for (const auto& url : d.options.peers) {
     auto parsed = parse_peer_url(url);
     if (!parsed.url)
       throw p2p_error("bad peer URL '" + url + "': " + parsed.error);
-    peer_urls.push_back(parsed.url->text());
+    auto canonical = parsed.url->text();
+    if (std::find(peer_urls.begin(), peer_urls.end(), canonical)
+        == peer_urls.end())
+      peer_urls.push_back(std::move(canonical));
   }
   auto advertise = advertised_url(d.options);
   if (auto err = cors_origins_error(d.options.cors_origins,
@@ -122,6 +128,8 @@ void P2PServer::start() {
   try {
     d.apply_start_settings();
   } catch (const p2p_error&) {
+    db.reset(); // close() waits for the db to be released
+    router = nullptr;
     d.tear_down(caf::exit_reason::user_shutdown);
     throw;
   }
@@ -193,6 +201,7 @@ void P2PServer::start() {
              {"address", d.options.host},
              {"port", static_cast<unsigned>(d.port)},
              {"id", d.id}});
+  d.serving = true;
   for (const auto& url : peer_urls)
     d.outbound_peers.push_back(sys.spawn(outbound_peer_impl, peers, url));
 }
@@ -227,9 +236,13 @@ void P2PServer::impl::tear_down(caf::exit_reason links_reason) {
   if (!d.running)
     return;
   d.running = false;
-  log::info("node", "shutting down",
-            {{"id", d.id},
-             {"mode", links_reason == caf::exit_reason::kill ? "crash" : "clean"}});
+  // A start() that fails halfway undoes it quietly: the caller says why.
+  bool was_serving = std::exchange(d.serving, false);
+  if (was_serving)
+    log::info("node", "shutting down",
+              {{"id", d.id},
+               {"mode",
+                links_reason == caf::exit_reason::kill ? "crash" : "clean"}});
   // Calls from here on fail with p2p_error; those under way hold what they
   // copied (the db stays open until they let go, waited for below).
   std::shared_ptr<database> db;
@@ -267,7 +280,8 @@ void P2PServer::impl::tear_down(caf::exit_reason links_reason) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (db.use_count() > 1 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  log::info("node", "stopped", {{"id", d.id}});
+  if (was_serving)
+    log::info("node", "stopped", {{"id", d.id}});
 }
 
 } // namespace p2p

@@ -37,6 +37,13 @@ std::string cors_origin_error(std::string_view origin) {
     if (c == '@' || c == '?' || c == '#' || u <= 0x20 || u >= 0x7f)
       return "an origin is scheme://host[:port], nothing more";
   }
+  // Browsers leave the scheme's own port out of Origin: it could not match.
+  std::string_view default_port = iequal(scheme, "https") ? ":443" : ":80";
+  if (authority.size() > default_port.size()
+      && authority.substr(authority.size() - default_port.size())
+           == default_port)
+    return "browsers send an origin without its default port; drop "
+           + std::string(default_port);
   return {};
 }
 

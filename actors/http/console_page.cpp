@@ -138,7 +138,7 @@ async function refreshLinks() {
 }
 
 async function operate(method) {
-  const path = $("op-path").value.trim();
+  const path = $("op-path").value.trim().replace(/^\/+/, ""); // "/a/b" is a/b
   if (!path) return show("op-status", "give a path");
   let body;
   if (method === "PUT") {

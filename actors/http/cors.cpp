@@ -16,11 +16,13 @@ bool for_each_cors_field(const api_context& ctx, std::string_view origin,
                          Add add) {
   if (ctx.cors_origins.empty())
     return false;
+  // Whether the answer carries CORS headers depends on Origin, so a shared
+  // cache must key on it, allowed or not.
+  add("Vary", "Origin");
   auto allowed = cors_allowed_origin(ctx.cors_origins, origin);
   if (allowed.empty())
-    return false;
+    return true;
   add("Access-Control-Allow-Origin", allowed);
-  add("Vary", "Origin");
   add("Access-Control-Expose-Headers", exposed);
   return true;
 }

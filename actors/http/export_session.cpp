@@ -128,7 +128,7 @@ http_response export_head(const api_context& ctx, const http_request& req) {
   res.set(boost::beast::http::field::content_type, "application/x-ndjson");
   if (req.version() >= 11)
     res.set(boost::beast::http::field::transfer_encoding, "chunked");
-  res.keep_alive(false);
+  res.keep_alive(req.keep_alive()); // no body follows: the connection stays
   return res;
 }
 

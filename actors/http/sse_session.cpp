@@ -341,7 +341,7 @@ http_response events_head(const http_request& req) {
   http_response res{http::status::ok, req.version()};
   res.set(http::field::content_type, "text/event-stream");
   res.set(http::field::cache_control, "no-cache");
-  res.keep_alive(false); // as the stream's head says
+  res.keep_alive(req.keep_alive()); // no stream follows: the connection stays
   return res;
 }
 

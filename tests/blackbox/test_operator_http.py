@@ -144,6 +144,20 @@ class HeadTest(NodeTestCase):
         finally:
             conn.close()
 
+    def test_a_connection_goes_on_after_a_head_of_a_stream(self):
+        # HEAD /events and /export answer the stream's head only: no stream follows, so the
+        # keep-alive connection serves the next request.
+        for target in ("/events/h", "/export?prefix=h/"):
+            conn = RawConn(self.node)
+            try:
+                conn.sock.sendall(f"HEAD {target} HTTP/1.1\r\nHost: x\r\n\r\n"
+                                  "GET /health HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                self.assertTrue(conn.read_until(lambda data: data.count(b"HTTP/1.1 200") == 2
+                                                and data.rstrip().endswith(b"}")),
+                                f"{target}: received {conn.received!r}")
+            finally:
+                conn.close()
+
 
 APP = "http://app.example:8080"
 
@@ -182,6 +196,8 @@ class CorsTest(NodeTestCase):
         for origin in ("http://evil.example", "http://app.example:8081", None):
             status, h, _ = self.node.request("GET", "/api/c/k", headers={"Origin": origin} if origin else {})
             self.assertEqual((status, cors_headers(h)), (200, {}), origin)
+            # The answer depends on Origin all the same: caches must key on it.
+            self.assertIn("Origin", h.get("vary", ""), origin)
         status, h, _ = self.node.request("OPTIONS", "/api/c/k", headers={
             "Origin": "http://evil.example", "Access-Control-Request-Method": "PUT"})
         self.assertNotEqual(status, 204)
@@ -200,6 +216,7 @@ class CorsTest(NodeTestCase):
     def test_without_the_flag_no_cors_headers(self):
         status, h, _ = self.plain.request("GET", "/health", headers={"Origin": APP})
         self.assertEqual((status, cors_headers(h)), (200, {}))
+        self.assertNotIn("vary", h)
         status, h, _ = self.plain.request("OPTIONS", "/api/x", headers={
             "Origin": APP, "Access-Control-Request-Method": "PUT"})
         self.assertNotEqual(status, 204)
@@ -251,6 +268,11 @@ class ConsolePageTest(NodeTestCase):
             self.assertIn(element, page)
         for outside in ('src="http', "src='http", 'href="http', "@import", "//cdn"):
             self.assertNotIn(outside, page)
+        # It holds a token field: no framing by other pages, no script from elsewhere.
+        csp = h.get("content-security-policy", "")
+        self.assertIn("frame-ancestors 'none'", csp)
+        self.assertIn("default-src 'none'", csp)
+        self.assertEqual(h.get("x-frame-options"), "DENY")
 
     def test_health_tells_id_and_version(self):
         node = self.start_node("page")

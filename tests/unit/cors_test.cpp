@@ -11,7 +11,8 @@ TEST_CASE("--cors-origin values") {
   for (const char* bad : {"", "app.example", "ftp://app.example", "http://",
                           "http://app.example/", "http://app.example/x",
                           "http://user@app.example", "http://a.example?x",
-                          "http://a b", "null"})
+                          "http://a b", "null", "https://app.example:443",
+                          "http://app.example:80"})
     CHECK_MESSAGE(!cors_origin_error(bad).empty(), bad);
 }
 

@@ -194,3 +194,37 @@ TEST_CASE("facade: peer URLs are kept in their canonical form") {
     return server.peers_json().find("http://[::1]:1") != std::string::npos;
   }));
 }
+
+TEST_CASE("facade: a seed named twice is dialled once") {
+  test_dir dir;
+  auto o = options_in(dir);
+  o.peers = {"http://127.0.0.1:1", "http://127.0.0.1:1/", "HTTP://127.0.0.1:1"};
+  P2PServer server(o);
+  server.start();
+  CHECK(wait_until([&] {
+    return server.peers_json().find("127.0.0.1:1") != std::string::npos;
+  }));
+  auto json = server.peers_json(); // one outbound row
+  auto first = json.find(R"("direction":"out")");
+  CHECK(first != std::string::npos);
+  CHECK(json.find(R"("direction":"out")", first + 1) == std::string::npos);
+}
+
+TEST_CASE("facade: a start() that fails on its settings leaves at once") {
+  // The settings are applied once the store runs; failing there, start()
+  // must let go of the db before it waits for the actors to release it.
+  test_dir dir;
+  auto o = options_in(dir);
+  o.indexes = {{"a/", "not a pointer"}};
+  P2PServer server(o);
+  auto began = std::chrono::steady_clock::now();
+  CHECK_THROWS_AS(server.start(), p2p_error);
+  // A hang check, not a speed test: the stall this guards against was 10 s.
+  CHECK(std::chrono::steady_clock::now() - began < std::chrono::seconds(5));
+  CHECK_THROWS_AS(server.get("a"), p2p_error); // not running
+  o.indexes.clear();
+  P2PServer again(o); // the db is free for the next start
+  again.start();
+  again.put("a/x", "1");
+  CHECK(again.get("a/x") == "1");
+}
