@@ -7,6 +7,8 @@
 
 #include <boost/program_options.hpp>
 
+#include <cerrno>
+#include <cstring>
 #include <istream>
 #include <ostream>
 #include <sstream>
@@ -86,7 +88,7 @@ std::string parse(const std::vector<std::string>& args, bool is_export,
 }
 
 int export_db(const maintenance_args& a, std::ostream& out,
-              transfer_progress& progress) {
+              std::ostream& err, transfer_progress& progress) {
   database db(a.db, database::default_map_size, db_access::read_only);
   std::string after;
   std::string text;
@@ -95,12 +97,22 @@ int export_db(const maintenance_args& a, std::ostream& out,
     text.clear();
     for (const auto& u : page)
       append_export_line(text, u);
+    errno = 0;
     out << text;
+    if (!out)
+      break;
     progress.add(page.size(), text.size());
   }
-  out.flush();
-  if (!out)
+  if (out)
+    out.flush();
+  if (!out) {
+    // A full disk or a closed pipe: say so, not only the exit status.
+    int e = errno;
+    progress.clear_line();
+    err << "p2p-node export: cannot write the output"
+        << (e ? std::string(": ") + std::strerror(e) : std::string()) << "\n";
     return 1;
+  }
   progress.finish();
   return 0;
 }
@@ -138,6 +150,7 @@ int import_db(const maintenance_args& a, std::istream& in, std::ostream& err,
   if (!ok) {
     if (splitter.too_long())
       why = splitter.too_long_reason();
+    progress.clear_line();
     err << "p2p-node import: line " << splitter.line_number() << ": "
         << why << "; stopped there (" << applied
         << " entries before it changed the store)\n";
@@ -169,11 +182,12 @@ bool run_maintenance(const std::vector<std::string>& args, std::istream& in,
     exit_code = 0;
     return true;
   }
+  transfer_progress progress(err, args[0], err_is_terminal);
   try {
-    transfer_progress progress(err, args[0], err_is_terminal);
-    exit_code = is_export ? export_db(a, out, progress)
+    exit_code = is_export ? export_db(a, out, err, progress)
                           : import_db(a, in, err, progress);
   } catch (const std::exception& e) {
+    progress.clear_line();
     err << "p2p-node " << args[0] << ": " << e.what() << "\n";
     exit_code = 1;
   }

@@ -2,7 +2,12 @@
 
 #include "protocol/cors.hpp"
 #include "protocol/duration.hpp"
+#include "protocol/json_pointer.hpp"
 #include "protocol/peer_url.hpp"
+#include "protocol/schema.hpp"
+#include "protocol/wire.hpp"
+
+#include <boost/asio/ip/address.hpp>
 
 #include <cctype>
 #include <charconv>
@@ -43,17 +48,27 @@ std::string read_text_file(const std::string& path, const char* what,
 std::string apply_flag(const std::string& flag, const std::string& value,
                        launch_command& cmd) {
   auto& o = cmd.options;
+  // A file flag given as "" would silently turn its protection off.
+  for (const char* file_flag :
+       {"db", "secret-file", "token-file", "tls-cert", "tls-key", "tls-ca"})
+    if (flag == file_flag && value.empty())
+      return "--" + flag + " needs a path, not an empty one";
   if (flag == "host") {
     // An IPv6 address may come as it appears in a URL: [::1].
     bool bracketed = value.size() > 2 && value.front() == '['
                      && value.back() == ']';
-    o.host = bracketed ? value.substr(1, value.size() - 2) : value;
+    auto host = bracketed ? value.substr(1, value.size() - 2) : value;
+    // What the server binds: an IP address (names are not resolved).
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(host, ec);
+    if (ec || host.empty())
+      return "--host must be an IP address to listen on (127.0.0.1, "
+             "0.0.0.0, ::1, ::), not '" + value + "'";
+    o.host = host;
   } else if (flag == "port") {
     if (!parse_number<uint16_t>(value, o.port, 0, 65535))
       return "--port must be a number from 0 to 65535";
   } else if (flag == "db") {
-    if (value.empty())
-      return "--db must not be empty";
     o.db_path = value;
   } else if (flag == "peer" || flag == "advertise") {
     auto parsed = parse_peer_url(value);
@@ -64,6 +79,8 @@ std::string apply_flag(const std::string& flag, const std::string& value,
     else
       o.advertise = parsed.url->text();
   } else if (flag == "id") {
+    if (!wire::is_hex_id(value))
+      return "--id must be 1 to 64 hex digits, not '" + value + "'";
     o.id = value;
   } else if (flag == "secret-file") {
     cmd.secret_file = value;
@@ -86,10 +103,14 @@ std::string apply_flag(const std::string& flag, const std::string& value,
       return "--" + flag + " takes PREFIX:" + (flag == "index" ? "POINTER" : "FILE");
     auto prefix = value.substr(0, colon);
     auto rest = value.substr(colon + 1);
-    if (flag == "index")
+    if (flag == "index") {
+      if (auto err = pointer_error(rest); !err.empty())
+        return "--index " + value + ": " + rest
+               + " is not a JSON pointer such as /role (" + err + ")";
       o.indexes.emplace_back(prefix, rest);
-    else
+    } else {
       cmd.schema_files.emplace_back(prefix, rest);
+    }
   } else if (flag == "min-links") {
     if (!parse_number<std::size_t>(value, o.min_links, 0, 1000))
       return "--min-links must be a number from 0 to 1000";
@@ -156,7 +177,11 @@ std::string load_files(launch_command& cmd) {
   for (const auto& [prefix, file] : cmd.schema_files) {
     std::string text;
     if (auto err = read_text_file(file, "schema", text); !err.empty())
-      return err;
+      return "--schema " + prefix + ":" + file + ": " + err;
+    std::string why;
+    if (!schema::compile(text, why))
+      return "--schema " + prefix + ":" + file + ": not a usable JSON Schema: "
+             + why;
     o.schemas.emplace_back(prefix, std::move(text));
   }
   if (o.min_links > o.max_links)

@@ -83,25 +83,39 @@ po::options_description describe() {
                                "P2P_PORT, P2P_TOMBSTONE_TTL)",
                                80, 40);
   for (const auto& f : flags) {
-    auto* v = po::value<std::vector<std::string>>()->composing();
+    if (f.repeatable) {
+      auto* v = po::value<std::vector<std::string>>()->composing();
+      desc.add_options()(f.name, v->value_name(f.arg), f.help);
+      continue;
+    }
+    // A single value: Boost refuses the flag given twice.
+    auto* v = po::value<std::string>();
     if (*f.arg)
       v->value_name(f.arg);
     else
-      v->implicit_value(std::vector<std::string>{"true"}, "true")
-        ->value_name("BOOL");
+      v->implicit_value("true")->value_name("BOOL");
     desc.add_options()(f.name, v, f.help);
   }
   desc.add_options()("help,h", "this text")("version", "the version, and exit");
   return desc;
 }
 
+std::string trim(const std::string& text) {
+  auto begin = text.find_first_not_of(" \t");
+  if (begin == std::string::npos)
+    return {};
+  return text.substr(begin, text.find_last_not_of(" \t") - begin + 1);
+}
+
+/// The items of a comma-separated list, spaces around them trimmed (empty
+/// ones, as after a trailing comma, kept for the caller to skip: an error
+/// names an item by its place).
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;
   std::string item;
   std::istringstream in(text);
   while (std::getline(in, item, ','))
-    if (!item.empty())
-      out.push_back(item);
+    out.push_back(trim(item));
   return out;
 }
 
@@ -146,7 +160,9 @@ std::string node_usage() {
       << "\nFlags take --flag VALUE or --flag=VALUE; on the command line a "
          "flag wins over\nits environment variable. A repeatable flag's "
          "variable is a comma-separated\nlist (P2P_PEER=http://h:1,http://h:2); "
-         "P2P_TOKEN_READS takes 1, true, 0 or false.\n\n"
+         "P2P_TOKEN_READS takes 1, true, 0 or false.\nA variable set "
+         "but empty is an error (unset it for the default), and so\nis a "
+         "flag given twice, but for the repeatable ones.\n\n"
          "Prints `listening on http://HOST:PORT id=HEX` once serving; logs "
          "on stderr;\nSIGINT/SIGTERM stop it.\n\n"
          "Maintenance of a database (see `p2p-node export --help`):\n"
@@ -183,8 +199,12 @@ launch_command parse_node_args(const std::vector<std::string>& args,
               vm);
   } catch (const po::unknown_option& e) {
     return fail("unknown flag " + e.get_option_name());
+  } catch (const po::multiple_occurrences& e) {
+    return fail(e.get_option_name() + " given more than once (only --peer, "
+                "--index, --schema and --cors-origin repeat)");
   } catch (const po::invalid_command_line_syntax& e) {
-    if (e.kind() == po::invalid_syntax::missing_parameter)
+    if (e.kind() == po::invalid_syntax::missing_parameter
+        || e.kind() == po::invalid_syntax::empty_adjacent_parameter)
       return fail(e.get_option_name() + " needs a value");
     return fail(e.what());
   } catch (const po::error& e) {
@@ -204,21 +224,39 @@ launch_command parse_node_args(const std::vector<std::string>& args,
     return fail("unexpected argument "
                 + vm["positional"].as<std::vector<std::string>>().front());
   for (const auto& f : flags) {
-    std::vector<std::string> values;
-    std::string var; // the environment variable the values came from
     if (vm.count(f.name)) {
-      values = vm[f.name].as<std::vector<std::string>>();
-    } else if (env) {
-      auto text = env(env_name(f.name));
-      if (!text)
-        continue;
-      var = env_name(f.name);
-      values = f.repeatable ? split_list(*text)
-                            : std::vector<std::string>{*text};
+      auto values = f.repeatable
+                      ? vm[f.name].as<std::vector<std::string>>()
+                      : std::vector<std::string>{vm[f.name].as<std::string>()};
+      for (const auto& value : values)
+        if (auto err = apply_flag(f.name, value, cmd); !err.empty())
+          return fail(err);
+      continue;
     }
-    for (const auto& value : values)
-      if (auto err = apply_flag(f.name, value, cmd); !err.empty())
-        return fail(var.empty() ? err : err + " (from " + var + "=" + value + ")");
+    if (!env)
+      continue;
+    auto var = env_name(f.name);
+    auto text = env(var);
+    if (!text)
+      continue;
+    // Set but empty is a mistake (a templated line left blank), not "off":
+    // an empty P2P_TOKEN_FILE must not quietly open the writes.
+    if (trim(*text).empty())
+      return fail(std::string("--") + f.name + " needs a value (" + var
+                  + " is set but empty; unset it for the default)");
+    if (!f.repeatable) {
+      if (auto err = apply_flag(f.name, *text, cmd); !err.empty())
+        return fail(err + " (from " + var + "=" + *text + ")");
+      continue;
+    }
+    auto items = split_list(*text);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (items[i].empty())
+        continue;
+      if (auto err = apply_flag(f.name, items[i], cmd); !err.empty())
+        return fail(err + " (item " + std::to_string(i + 1) + " of " + var
+                    + ")");
+    }
   }
   if (auto err = check_flags(cmd); !err.empty())
     return fail(err);

@@ -5,6 +5,8 @@
 // P2P_TOMBSTONE_TTL); a repeatable flag takes a comma-separated list there,
 // --token-reads 1/true/0/false. The command line wins over the
 // environment; P2P_* names that are no flag (P2P_NODE, say) are ignored.
+// A variable set but empty is an error, as is a flag given twice unless
+// it repeats (--peer, --index, --schema, --cors-origin).
 #include "p2psync/server.hpp"
 #include "p2psync/log.hpp"
 

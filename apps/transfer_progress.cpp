@@ -42,6 +42,13 @@ void transfer_progress::add(uint64_t entries, uint64_t bytes) {
                 what_.c_str(), static_cast<unsigned long long>(entries_),
                 mb_per_s());
   err_ << buf << std::flush;
+  drawn_any_ = true;
+}
+
+void transfer_progress::clear_line() {
+  if (drawn_any_)
+    err_ << "\r\x1b[K" << std::flush;
+  drawn_any_ = false;
 }
 
 std::string transfer_progress::summary(const std::string& extra) const {
@@ -55,6 +62,7 @@ std::string transfer_progress::summary(const std::string& extra) const {
 void transfer_progress::finish(const std::string& extra) {
   err_ << (live_ ? "\r" : "") << "p2p-node " << what_ << ": " << summary(extra)
        << (live_ ? "\x1b[K\n" : "\n") << std::flush;
+  drawn_any_ = false;
 }
 
 } // namespace p2p

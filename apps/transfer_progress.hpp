@@ -22,6 +22,10 @@ public:
   /// store"); ends the live line.
   void finish(const std::string& extra = {});
 
+  /// Clears a live line drawn so far (\r, erase to the end), so that an
+  /// error printed next starts on a line of its own; else nothing.
+  void clear_line();
+
   /// The summary's text, without the program name or newline.
   std::string summary(const std::string& extra) const;
 
@@ -32,6 +36,7 @@ private:
   std::ostream& err_;
   std::string what_;
   bool live_;
+  bool drawn_any_ = false; // a live line is on the terminal
   uint64_t entries_ = 0;
   uint64_t bytes_ = 0;
   std::chrono::steady_clock::time_point start_;

@@ -112,6 +112,47 @@ class EnvironmentTest(NodeTestCase):
                 self.assertEqual(r.stdout, b"")
                 self.assertIn(args[0].split("=")[0], r.stderr.decode().splitlines()[0])
 
+    def test_empty_paths_and_variables_exit_2_instead_of_turning_protection_off(self):
+        db = os.path.join(WORK, "empty-path")
+        for args, env, words in (
+                (["--token-file", ""], None, ("--token-file",)),
+                (["--secret-file", "", "--host", "0.0.0.0"], None, ("--secret-file",)),
+                ([], {"P2P_TOKEN_FILE": ""}, ("--token-file", "P2P_TOKEN_FILE")),
+                ([], {"P2P_PEER": ""}, ("--peer", "P2P_PEER"))):
+            with self.subTest(args=args, env=env):
+                r = run(["--port", "0", "--db", db] + args, env=env_with(**(env or {})), deadline_s=5)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertEqual(r.stdout, b"", "nothing listened")
+                first = r.stderr.decode().splitlines()[0]
+                for word in words:
+                    self.assertIn(word, first)
+                self.assertNotIn("WARN", r.stderr.decode())
+
+    def test_bad_id_host_index_twice_given_flags_exit_2_naming_the_flag(self):
+        db = os.path.join(WORK, "bad-values")
+        schema = os.path.join(WORK, "not-a-schema.json")
+        with open(schema, "w") as f:
+            f.write("{not json")
+        for args, flag in ((["--id", "zz"], "--id"), (["--host", ""], "--host"),
+                           (["--host", "not a host"], "--host"), (["--index", "nope:bad"], "--index"),
+                           (["--schema", f"u/:{schema}"], "--schema"),
+                           (["--db", db + "-2"], "--db"), (["--log-level", "error", "--log-level", "info"],
+                                                            "--log-level"),
+                           (["--port=2"], "--port")):
+            with self.subTest(args=args):
+                r = run(["--port", "0", "--db", db] + args, deadline_s=5)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertEqual(r.stdout, b"")
+                first = r.stderr.decode().splitlines()[0]
+                self.assertIn(flag, first)
+                self.assertNotIn("WARN", r.stderr.decode())
+
+    def test_a_bad_list_item_is_named_by_its_place(self):
+        r = run(["--port", "0", "--db", os.path.join(WORK, "bad-item")],
+                env=env_with(P2P_PEER="http://127.0.0.1:1, ftp://x"), deadline_s=5)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("(item 2 of P2P_PEER)", r.stderr.decode().splitlines()[0])
+
 
 class TransferProgressTest(NodeTestCase):
     SUMMARY = r"p2p-node export: 3 entries, \d+ bytes in \d+\.\d\d s \(\d+\.\d MB/s\)"
@@ -151,6 +192,13 @@ class TransferProgressTest(NodeTestCase):
         self.assertEqual(r.returncode, 0)
         text = said.decode().replace("\r\n", "\n")  # the terminal's own line ending
         self.assertRegex(text, rf"\r{self.SUMMARY}\x1b\[K\n$")
+
+    def test_an_export_that_cannot_write_says_so(self):
+        with open("/dev/full", "wb") as full:
+            r = subprocess.run(launcher() + ["export", "--db", self.db], cwd=WORK, stdout=full,
+                               stderr=subprocess.PIPE, timeout=DEADLINE)
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr.decode(), r"^p2p-node export: cannot write the output: .*space")
 
 
 if __name__ == "__main__":
