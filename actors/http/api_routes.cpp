@@ -211,9 +211,10 @@ std::optional<http_response> check_token(const api_context& ctx,
               {{"status", 401},
                {"method", std::string_view(req.method_string().data(),
                                            req.method_string().size())},
-               {"target", std::string_view(req.target().data(),
-                                           std::min<std::size_t>(
-                                             req.target().size(), 256))},
+               {"target", log::utf8_prefix(std::string_view(
+                                             req.target().data(),
+                                             req.target().size()),
+                                           256)},
                {"reason", why},
                {"suppressed", suppressed}});
   auto res = error_response(401, why, req);

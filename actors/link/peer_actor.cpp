@@ -74,9 +74,10 @@ void note_clock(peer_state& st, uint64_t their_now) {
   st.row.clock_known = true;
   st.row.clock_offset_ms = theirs - ours;
   if (std::abs(st.row.clock_offset_ms) > int64_t(wire::max_clock_skew_ms))
-    catch_up::log_line(st, "clock " + std::to_string(st.row.clock_offset_ms)
-                   + " ms off ours: updates stamped more than 10 minutes "
-                     "ahead of the receiver's clock are refused");
+    catch_up::log_line(st,
+                       "clock far off ours: updates stamped more than 10 "
+                       "minutes ahead of the receiver's clock are refused",
+                       {{"offset_ms", st.row.clock_offset_ms}});
 }
 
 /// Logs refused far-future items: the first at once, then at most one line
@@ -87,9 +88,10 @@ void note_refusals(peer_state& st, uint64_t refused, const std::string& why) {
   if (st.refusals_logged_at != std::chrono::steady_clock::time_point{}
       && now - st.refusals_logged_at < refusal_log_interval)
     return;
-  catch_up::log_line(st, "refused " + std::to_string(st.refusals_unlogged)
-                 + " update(s) stamped too far ahead of our clock (latest: "
-                 + why + "); at most one such line a minute");
+  catch_up::log_line(st,
+                     "refused updates stamped too far ahead of our clock "
+                     "(at most one such line a minute)",
+                     {{"refused", st.refusals_unlogged}, {"latest", why}});
   st.refusals_unlogged = 0;
   st.refusals_logged_at = now;
 }

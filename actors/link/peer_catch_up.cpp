@@ -65,11 +65,16 @@ void catch_up_by_sketch(self_ptr self, const std::string& text,
 
 /// A warning about this link, naming the other node (or its URL before its
 /// hello).
-void log_line(const peer_state& st, const std::string& what) {
+void log_line(const peer_state& st, const char* what,
+              std::initializer_list<log::field> fields) {
+  std::vector<log::field> all;
   if (st.row.remote_id.empty())
-    log::warn("link", what, {{st.outbound ? "url" : "address", st.url}});
+    all.emplace_back(st.outbound ? "url" : "address", st.url);
   else
-    log::warn("link", what, {{"remote", st.row.remote_id}});
+    all.emplace_back("remote", st.row.remote_id);
+  all.insert(all.end(), fields.begin(), fields.end());
+  log::write(log::level::warn, "link", what, all.data(),
+             all.data() + all.size());
 }
 
 void catch_up_started(peer_state& st, uint64_t since) {
@@ -113,7 +118,8 @@ void pump(self_ptr self) {
   auto out = st.replication.pump(database_log(*st.deps.db));
   for (const auto& what : out.skipped) {
     st.deps.metrics->updates_skipped_oversize.fetch_add(1);
-    log_line(st, "skipped a record too large for any frame: " + what);
+    log_line(st, "skipped a record too large for any frame",
+             {{"record", what}});
   }
   for (auto& run : out.runs)
     broadcast::send_run(self, std::move(run));
@@ -161,10 +167,10 @@ void on_sync(self_ptr self, const wire::sync& s) {
     catch_up_by_sketch(self, s.sketch, facts);
   if (past_our_log && !st.asked_afresh) {
     st.asked_afresh = true; // once per link: a liar may repeat it
-    log_line(st, "its checkpoint " + std::to_string(s.since)
-                   + " is past our log (" + std::to_string(last)
-                   + "): this db was restored from a copy? Syncing "
-                     "everything both ways");
+    log_line(st,
+             "its checkpoint is past our log: this db was restored from a "
+             "copy? Syncing everything both ways",
+             {{"checkpoint", s.since}, {"our_last", last}});
     self->send(st.deps.bridge, send_atom::value, st.link_id,
                sync_request(st, 0));
   }

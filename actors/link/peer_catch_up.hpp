@@ -2,6 +2,7 @@
 // The peer actor's catch-up and streaming of our change log (see
 // peer_actor.hpp). Internal to the peer actor's files.
 #include "actors/link/peer_actor.hpp"
+#include "p2psync/log.hpp"
 
 #include <string>
 
@@ -30,7 +31,9 @@ bool run_arrived(peer_state& st, const wire::changes& c);
 /// That run was applied.
 void run_applied(peer_state& st, bool tail);
 
-/// One line on stderr about this link, whole.
-void log_line(const peer_state& st, const std::string& what);
+/// One warning on stderr about this link, whole: `what` is fixed text,
+/// anything the peer sent goes in `fields` (never in the message).
+void log_line(const peer_state& st, const char* what,
+              std::initializer_list<log::field> fields = {});
 
 } // namespace p2p::catch_up
