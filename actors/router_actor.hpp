@@ -40,35 +40,14 @@ struct write_command {
 };
 struct node_metrics;
 
-/// put (path, JSON text) -> the stamped update, once durable;
-/// delete (path) -> the tombstone, or error not_found;
-/// get (path) -> the live update, or error not_found;
-/// scan (prefix, limit; 0 = all) -> live updates in path order;
-/// query (field query) -> a page of matches (protocol/query.hpp);
-/// add_index / drop_index (prefix, field pointer) -> (the index, entries
-/// built) / whether it existed; schema (prefix, JSON Schema text; empty
-/// removes) -> whether the prefix had one;
-/// import (updates with their stamps) -> how many changed the store;
-/// subscribe (prefix, who) -> id; unsubscribe (id).
+/// What node_actor (p2psync/node_actor.hpp) takes, and the node's own:
 /// write_command: a put or delete answered through a callback;
 /// remote (batch from a peer) -> how many changed the store; peer_up (who):
 /// tell `who` whenever the change log grows; flush: internal.
 /// reconcile (a reconciling peer's inventory page) -> how many entries it
 /// removed here (subscribers see them deleted; peers are not sent them);
 /// horizon (stamp): adopts a reconciled peer's horizon.
-using router_actor = caf::typed_actor<
-  caf::replies_to<put_atom, std::string, std::string>::with<update>,
-  caf::replies_to<delete_atom, std::string>::with<update>,
-  caf::replies_to<get_atom, std::string>::with<update>,
-  caf::replies_to<scan_atom, std::string, uint64_t>::with<std::vector<update>>,
-  caf::replies_to<query_atom, field_query>::with<query_result>,
-  caf::replies_to<add_index_atom, std::string, std::string>::with<index_def,
-                                                                   uint64_t>,
-  caf::replies_to<drop_index_atom, std::string, std::string>::with<bool>,
-  caf::replies_to<schema_atom, std::string, std::string>::with<bool>,
-  caf::replies_to<import_atom, std::vector<update>>::with<uint64_t>,
-  caf::replies_to<subscribe_atom, std::string, subscriber_actor>::with<uint64_t>,
-  caf::reacts_to<unsubscribe_atom, uint64_t>,
+using router_actor = node_actor::extend<
   caf::reacts_to<write_command>,
   caf::replies_to<remote_atom, write_batch>::with<uint64_t>,
   caf::replies_to<reconcile_atom, absent_page>::with<uint64_t>,

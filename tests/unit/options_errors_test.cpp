@@ -3,6 +3,7 @@
 // list items, and export/import errors after a progress line.
 #include "apps/maintenance.hpp"
 #include "apps/node_options.hpp"
+#include "fake_env.hpp"
 #include "test_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -18,15 +19,8 @@ using namespace p2p;
 
 namespace {
 
-env_lookup env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string& name)
-           -> std::optional<std::string> {
-    auto i = vars.find(name);
-    if (i == vars.end())
-      return std::nullopt;
-    return i->second;
-  };
-}
+using p2p::testing::env_map;
+using p2p::testing::env_of;
 
 bool names(const launch_command& cmd, const std::string& what) {
   return cmd.what == launch_command::error

@@ -1,4 +1,5 @@
 #include "apps/node_options.hpp"
+#include "fake_env.hpp"
 #include "p2psync/version.hpp"
 
 #include <doctest/doctest.h>
@@ -95,17 +96,8 @@ TEST_CASE("overlay and broadcast flags") {
 
 namespace {
 
-using env_map = std::map<std::string, std::string>;
-
-env_lookup env_of(env_map vars) {
-  return [vars = std::move(vars)](const std::string& name)
-           -> std::optional<std::string> {
-    auto i = vars.find(name);
-    if (i == vars.end())
-      return std::nullopt;
-    return i->second;
-  };
-}
+using p2p::testing::env_map;
+using p2p::testing::env_of;
 
 struct flag_case {
   std::string flag;  // without dashes
