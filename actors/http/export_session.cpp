@@ -118,12 +118,21 @@ std::optional<http_response> export_refusal(const api_context& ctx,
   return std::nullopt;
 }
 
+http_response exports_busy(const http_request& req) {
+  auto res = error_response(503, "too many exports running; retry later", req);
+  res.set(boost::beast::http::field::retry_after, "1");
+  return res;
+}
+
 } // namespace
 
 http_response export_head(const api_context& ctx, const http_request& req) {
   std::string prefix;
   if (auto refused = export_refusal(ctx, req, prefix))
     return std::move(*refused);
+  // As the GET would be answered now (it takes a slot only when it runs).
+  if (ctx.exports_running->load() >= ctx.limits.exports)
+    return exports_busy(req);
   http_response res{boost::beast::http::status::ok, req.version()};
   res.set(boost::beast::http::field::content_type, "application/x-ndjson");
   if (req.version() >= 11)
@@ -142,10 +151,7 @@ void start_export(Stream&& stream, std::shared_ptr<const api_context> ctx,
   bool tombstones = query_param(query, "tombstones") == "1";
   if (ctx->exports_running->fetch_add(1) >= ctx->limits.exports) {
     ctx->exports_running->fetch_sub(1);
-    auto res = error_response(503, "too many exports running; retry later",
-                              req);
-    res.set(boost::beast::http::field::retry_after, "1");
-    return reply(std::move(res));
+    return reply(exports_busy(req));
   }
   auto cors_lines = cors_header_lines(*ctx, origin_of(req));
   std::make_shared<export_session<Stream>>(std::move(stream), std::move(ctx),

@@ -144,6 +144,37 @@ class HeadTest(NodeTestCase):
         finally:
             conn.close()
 
+    def test_head_export_says_503_while_every_export_slot_is_taken(self):
+        # Eight exports whose readers do not read hold the eight slots (30 MB each, more than
+        # the socket buffers take); HEAD /export then answers as a GET would: 503.
+        node = self.start_node("busy-exports")
+        value = "v" * 1000
+        lines = "".join(json.dumps({"path": f"big/{i:06d}", "value": value, "timestamp": now_ms(),
+                                    "origin": node.id}) + "\n" for i in range(30000))
+        status, _, body = node.request("POST", "/import", lines, {"Content-Type": "application/x-ndjson"},
+                                       timeout=120)
+        self.assertEqual(status, 200, body)
+        stalled = []
+        try:
+            for _ in range(8):
+                conn = RawConn(node)
+                stalled.append(conn)
+                conn.sock.sendall(b"GET /export?prefix=big/ HTTP/1.1\r\nHost: x\r\n\r\n")
+
+            def head_status():
+                lines, _ = raw_request(node, "HEAD", "/export?prefix=big/")
+                return lines[0] if " 503 " in lines[0] + " " else None
+
+            wait_until(head_status, 30, 0.05, "HEAD /export 503 with every slot taken")
+            lines, body = raw_request(node, "GET", "/export?prefix=big/")
+            self.assertTrue(lines[0].startswith("HTTP/1.1 503"), lines)
+        finally:
+            for conn in stalled:
+                conn.close()
+        # The slots come back once the readers are gone.
+        wait_until(lambda: raw_request(node, "HEAD", "/export?prefix=big/")[0][0].startswith("HTTP/1.1 200"),
+                   30, 0.05, "HEAD /export 200 again")
+
     def test_a_connection_goes_on_after_a_head_of_a_stream(self):
         # HEAD /events and /export answer the stream's head only: no stream follows, so the
         # keep-alive connection serves the next request.
