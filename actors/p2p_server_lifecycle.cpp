@@ -5,6 +5,7 @@
 
 #include "actors/collector_actor.hpp"
 #include "actors/link/bridge_actor.hpp"
+#include "actors/link/link_log.hpp"
 #include "actors/link/overlay_actor.hpp"
 #include "actors/link/peer_actor.hpp"
 #include "actors/link/start_up.hpp"
@@ -280,8 +281,10 @@ void P2PServer::impl::tear_down(caf::exit_reason links_reason) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (db.use_count() > 1 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  if (was_serving)
+  if (was_serving) {
+    link_log::report_held();
     log::info("node", "stopped", {{"id", d.id}});
+  }
 }
 
 } // namespace p2p

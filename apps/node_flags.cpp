@@ -11,6 +11,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -30,6 +31,9 @@ bool parse_number(const std::string& s, T& out, T min, T max) {
 
 std::string read_text_file(const std::string& path, const char* what,
                            std::string& out) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) // it opens, and reads nothing
+    return std::string("the ") + what + " file " + path + " is a directory";
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return std::string("cannot read the ") + what + " file " + path;
@@ -109,6 +113,12 @@ std::string apply_flag(const std::string& flag, const std::string& value,
                + " is not a JSON pointer such as /role (" + err + ")";
       o.indexes.emplace_back(prefix, rest);
     } else {
+      // Schemas are kept per prefix: a second would replace the first.
+      for (const auto& [earlier, file] : cmd.schema_files)
+        if (earlier == prefix)
+          return "--schema " + value + ": the prefix " + prefix
+                 + " has a schema already (" + file
+                 + "); merge them into one";
       cmd.schema_files.emplace_back(prefix, rest);
     }
   } else if (flag == "min-links") {

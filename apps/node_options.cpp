@@ -250,13 +250,18 @@ launch_command parse_node_args(const std::vector<std::string>& args,
       continue;
     }
     auto items = split_list(*text);
+    std::size_t given = 0;
     for (std::size_t i = 0; i < items.size(); ++i) {
       if (items[i].empty())
         continue;
+      ++given;
       if (auto err = apply_flag(f.name, items[i], cmd); !err.empty())
         return fail(err + " (item " + std::to_string(i + 1) + " of " + var
                     + ")");
     }
+    if (given == 0) // ", ," is as empty as ""
+      return fail(std::string("--") + f.name + " needs a value (" + var
+                  + " lists nothing; unset it for the default)");
   }
   if (auto err = check_flags(cmd); !err.empty())
     return fail(err);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+#include <utility>
 #include <unistd.h>
 
 namespace p2p::log {
@@ -273,6 +274,11 @@ bool burst_limiter::allow_at(int64_t now_ms, uint64_t& suppressed) {
   suppressed = held_;
   held_ = 0;
   return true;
+}
+
+uint64_t burst_limiter::take_held() {
+  std::lock_guard<std::mutex> guard(mutex_);
+  return std::exchange(held_, 0);
 }
 
 } // namespace p2p::log

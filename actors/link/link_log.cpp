@@ -31,13 +31,14 @@ log::field place(bool outbound, const std::string& where) {
   return {outbound ? "url" : "address", where};
 }
 
-/// An info line through `limit`, with `suppressed=N` when lines were held.
-void limited(log::burst_limiter& limit, const char* msg,
+/// An info line through `limit` (none: logged whatever came before), with
+/// `suppressed=N` when lines were held.
+void limited(log::burst_limiter* limit, const char* msg,
              std::vector<log::field> fields) {
   if (!log::enabled(log::level::info))
     return;
   uint64_t suppressed = 0;
-  if (!limit.allow(suppressed))
+  if (limit != nullptr && !limit->allow(suppressed))
     return;
   if (suppressed > 0)
     fields.emplace_back("suppressed", suppressed);
@@ -76,14 +77,14 @@ void dial_quieter::succeeded(const std::string& url) {
 void up(const std::string& remote, bool outbound, const std::string& where) {
   if (outbound)
     dials.succeeded(where);
-  limited(up_limit, "up",
+  limited(outbound ? nullptr : &up_limit, "up",
           {{"remote", remote}, {"direction", direction(outbound)},
            place(outbound, where)});
 }
 
 void down(const std::string& remote, bool outbound, const std::string& where,
           const std::string& reason) {
-  limited(down_limit, "down",
+  limited(outbound ? nullptr : &down_limit, "down",
           {{"remote", remote},
            {"direction", direction(outbound)},
            place(outbound, where),
@@ -102,10 +103,19 @@ void dial_failed(const std::string& url, const std::string& reason,
   if (failures > dial_quieter::loud_failures)
     fields.emplace_back("failures", failures);
   if (loud)
-    limited(dial_limit, "dial failed", std::move(fields));
+    limited(&dial_limit, "dial failed", std::move(fields));
   else if (log::enabled(log::level::debug))
     log::write(log::level::debug, "link", "dial failed", fields.data(),
                fields.data() + fields.size());
+}
+
+void report_held() {
+  uint64_t ups = up_limit.take_held();
+  uint64_t downs = down_limit.take_held();
+  uint64_t dials_held = dial_limit.take_held();
+  if (ups + downs + dials_held > 0)
+    log::info("link", "held back",
+              {{"up", ups}, {"down", downs}, {"dial_failed", dials_held}});
 }
 
 void secret_refused(const std::string& claimed_id, bool outbound,

@@ -11,7 +11,9 @@ namespace p2p::link_log {
 
 /// Ups, downs and dial failures: up to 20 lines of each kind per 10 s are
 /// logged whole; past that (a client opening links in a loop) the lines are
-/// held back and the next one that goes out carries `suppressed=N`.
+/// held back and the next one that goes out carries `suppressed=N`. Links
+/// this node dialled are never held back: a stranger cannot open them, so
+/// a flood of inbound links cannot hide them.
 void up(const std::string& remote, bool outbound, const std::string& where);
 
 void down(const std::string& remote, bool outbound, const std::string& where,
@@ -23,6 +25,10 @@ void down(const std::string& remote, bool outbound, const std::string& where,
 /// the others go out at debug. Its link coming up ends the streak.
 void dial_failed(const std::string& url, const std::string& reason,
                  int64_t retry_in_ms);
+
+/// Says how many up, down and dial-failed lines are held back still (a
+/// flood that stopped leaves no later line to report them); at shutdown.
+void report_held();
 
 /// A peer failed the cluster secret; at most one line every 10 s, with the
 /// count of those held back (a stranger redialling cannot flood the log).

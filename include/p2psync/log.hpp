@@ -131,6 +131,8 @@ public:
   bool allow(uint64_t& suppressed);
   /// allow() at a given steady time (ms), for tests.
   bool allow_at(int64_t now_ms, uint64_t& suppressed);
+  /// The lines held back and not yet reported; reported by the caller now.
+  uint64_t take_held();
 
 private:
   std::mutex mutex_;

@@ -4,7 +4,7 @@ quoted and escaped, so one event is one line; a client opening links in a loop c
 the log; a seed that stays down is logged less and less."""
 import json, os, re, socket, time, unittest
 
-from harness import NodeTestCase, wait_until
+from harness import Node, NodeTestCase, wait_until
 from peer_client import PeerClient, item
 from ws_client import WSClient
 from test_logs import TEXT, matching
@@ -120,6 +120,36 @@ class FloodTest(NodeTestCase):
         m = re.search(r" suppressed=(\d+)$", line[0])
         self.assertIsNotNone(m, line[0])
         self.assertGreater(int(m.group(1)), 0)
+
+
+class FloodHidesNothingDialledTest(NodeTestCase):
+    def test_an_outbound_link_is_logged_during_a_flood_and_the_held_count_at_shutdown(self):
+        with socket.socket() as s:  # the seed's port, free until the seed starts
+            s.bind(("127.0.0.1", 0))
+            seed_port = s.getsockname()[1]
+        node = self.start_node("logx-dialler", peers=[f"http://127.0.0.1:{seed_port}"])
+        start, links = time.monotonic(), 0
+        while time.monotonic() - start < 1 or links < 40:  # more than the 20 a window lets through
+            ws = WSClient(node.host, node.port)
+            ws.send_json({"type": "hello", "version": 1, "id": os.urandom(8).hex(), "epoch": "ab",
+                          "now": int(time.time() * 1000)})
+            try:
+                ws.recv(timeout=1)
+            except Exception:  # noqa: BLE001 - the node may close first
+                pass
+            ws.close(reset=True)
+            links += 1
+        self.assertLessEqual(len(matching(node, r" link: up .*direction=inbound")), 20)
+        seed = Node("logx-seed", start=False)
+        self.addCleanup(seed.cleanup)
+        seed.start(port=seed_port)
+        # The window the flood filled has not passed (10 s); the link this node dialled is logged.
+        wait_until(lambda: matching(node, rf" link: up remote={seed.id} direction=outbound "), DEADLINE,
+                   what="the outbound link's up line")
+        node.stop()
+        held = matching(node, r" link: held back ")
+        self.assertEqual(len(held), 1, held)
+        self.assertRegex(held[0], r" up=[1-9]\d* down=\d+ dial_failed=\d+$")
 
 
 class DeadSeedTest(NodeTestCase):

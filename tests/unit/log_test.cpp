@@ -156,6 +156,18 @@ TEST_CASE("a burst limiter lets a burst through per window and counts the rest")
   CHECK(suppressed == 0);
 }
 
+TEST_CASE("lines held back are handed over once, when no later line comes") {
+  log::burst_limiter limit(10'000, 1);
+  uint64_t suppressed = 0;
+  CHECK(limit.allow_at(0, suppressed));
+  CHECK_FALSE(limit.allow_at(1, suppressed));
+  CHECK_FALSE(limit.allow_at(2, suppressed));
+  CHECK(limit.take_held() == 2);
+  CHECK(limit.take_held() == 0);
+  CHECK(limit.allow_at(20'000, suppressed));
+  CHECK(suppressed == 0); // reported already: not twice
+}
+
 TEST_CASE("a URL that keeps failing is logged 3 times, then once a minute") {
   link_log::dial_quieter q;
   uint64_t failures = 0;

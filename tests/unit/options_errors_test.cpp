@@ -202,3 +202,21 @@ TEST_CASE("an import error after a live progress line starts a new line") {
   CHECK(err2.str().find("p2p-node export: cannot write the output")
         != std::string::npos);
 }
+
+TEST_CASE("one schema per prefix; a list that lists nothing; a directory") {
+  // Schemas are kept per prefix: the second would have replaced the first.
+  auto twice = parse_node_args({"--schema", "u/:a.json", "--schema", "u/:b.json"});
+  CHECK(names(twice, "--schema u/:b.json"));
+  CHECK(names(twice, "has a schema already"));
+  CHECK(parse_node_args({"--schema", "u/:a.json", "--schema", "v/:b.json"}).what
+        == launch_command::run);
+  // ", ," is as empty as "": not "no peers".
+  auto nothing = parse_node_args({}, env_of({{"P2P_PEER", ", ,,"}}));
+  CHECK(names(nothing, "--peer"));
+  CHECK(names(nothing, "P2P_PEER"));
+  // A directory opens but holds no text: said as such, not "empty".
+  test_dir dir;
+  auto cmd = parse_node_args({"--secret-file", dir.path.string()});
+  REQUIRE(cmd.what == launch_command::run);
+  CHECK(load_files(cmd).find("is a directory") != std::string::npos);
+}
