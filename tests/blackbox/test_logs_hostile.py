@@ -88,20 +88,27 @@ class HostileBytesTest(NodeTestCase):
         self.assertNotIn("\u202e", line)
 
 
+def flood_links(node, seconds, at_least=0):
+    """Opens links with made-up ids and resets them, in a loop, for `seconds` (and at least
+    `at_least` of them); -> how many."""
+    start, links = time.monotonic(), 0
+    while time.monotonic() - start < seconds or links < at_least:
+        ws = WSClient(node.host, node.port)
+        ws.send_json({"type": "hello", "version": 1, "id": os.urandom(8).hex(), "epoch": "ab",
+                      "now": int(time.time() * 1000)})
+        try:
+            ws.recv(timeout=1)
+        except Exception:  # noqa: BLE001 - the node may close first
+            pass
+        ws.close(reset=True)
+        links += 1
+    return links
+
+
 class FloodTest(NodeTestCase):
     def test_links_opened_in_a_loop_log_a_bounded_number_of_lines(self):
         node = self.start_node("logx-flood")  # no secret: anyone may link
-        start, links = time.monotonic(), 0
-        while time.monotonic() - start < 2:
-            ws = WSClient(node.host, node.port)
-            ws.send_json({"type": "hello", "version": 1, "id": os.urandom(8).hex(), "epoch": "ab",
-                          "now": int(time.time() * 1000)})
-            try:
-                ws.recv(timeout=1)
-            except Exception:  # noqa: BLE001 - the node may close first
-                pass
-            ws.close(reset=True)
-            links += 1
+        links = flood_links(node, seconds=2)
         began = time.monotonic()
         self.assertEqual(node.request("GET", "/health")[0], 200)
         self.assertLess(time.monotonic() - began, 5, "the node answers while links churn")
@@ -128,17 +135,7 @@ class FloodHidesNothingDialledTest(NodeTestCase):
             s.bind(("127.0.0.1", 0))
             seed_port = s.getsockname()[1]
         node = self.start_node("logx-dialler", peers=[f"http://127.0.0.1:{seed_port}"])
-        start, links = time.monotonic(), 0
-        while time.monotonic() - start < 1 or links < 40:  # more than the 20 a window lets through
-            ws = WSClient(node.host, node.port)
-            ws.send_json({"type": "hello", "version": 1, "id": os.urandom(8).hex(), "epoch": "ab",
-                          "now": int(time.time() * 1000)})
-            try:
-                ws.recv(timeout=1)
-            except Exception:  # noqa: BLE001 - the node may close first
-                pass
-            ws.close(reset=True)
-            links += 1
+        flood_links(node, seconds=1, at_least=40)  # more than the 20 a window lets through
         self.assertLessEqual(len(matching(node, r" link: up .*direction=inbound")), 20)
         seed = Node("logx-seed", start=False)
         self.addCleanup(seed.cleanup)
