@@ -77,9 +77,9 @@ void sample(std::string& out, std::string_view name, std::string_view labels,
 }
 
 void sample(std::string& out, std::string_view name, std::string_view labels,
-            double value) {
+            double value, int decimals) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.6f", value);
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
   out += name;
   out += labels;
   out += ' ';
@@ -124,15 +124,9 @@ void histogram_samples(std::string& out, std::string_view name,
     out += '\n';
   }
   auto labels = label_set(labels_inner);
-  char sum[64];
-  std::snprintf(sum, sizeof sum, "%.9f", s.sum_seconds);
-  out += name;
-  out += "_sum";
-  out += labels;
-  out += ' ';
-  out += sum;
-  out += '\n';
-  sample(out, std::string(name) + "_count", labels, s.count());
+  std::string base(name);
+  sample(out, base + "_sum", labels, s.sum_seconds, 9);
+  sample(out, base + "_count", labels, s.count());
 }
 
 } // namespace prom

@@ -17,8 +17,9 @@ void family(std::string& out, std::string_view name, std::string_view type,
 /// One sample: `name{labels} value`. `labels` is empty or `{a="b",...}`.
 void sample(std::string& out, std::string_view name, std::string_view labels,
             uint64_t value);
+/// A double with `decimals` after the point (a histogram's sum: 9, ns).
 void sample(std::string& out, std::string_view name, std::string_view labels,
-            double value);
+            double value, int decimals = 6);
 
 /// A family of one unlabelled sample.
 template <class T>

@@ -113,13 +113,16 @@ class FloodTest(NodeTestCase):
         self.assertEqual(node.request("GET", "/health")[0], 200)
         self.assertLess(time.monotonic() - began, 5, "the node answers while links churn")
         self.assertGreater(links, 60, "the loop opened enough links to flood")
-        time.sleep(1)
+        # The last links' lines are written as their actors end: wait for them, not a second.
+        wait_until(lambda: len(matching(node, r" link: up ")) >= 20
+                   and len(matching(node, r" link: down ")) >= 20, DEADLINE, what="the flood's lines")
         ups, downs = matching(node, r" link: up "), matching(node, r" link: down ")
         # 20 of each per 10 s window; the loop may straddle two windows.
         self.assertLessEqual(len(ups), 40, len(ups))
         self.assertLessEqual(len(downs), 40, len(downs))
         self.assertGreaterEqual(len(ups), 20, ups)
-        # Once the window has passed, the next link's lines say how many were held back.
+        # Once the limiter's 10 s window has passed (a clock, nothing to wait on), the next
+        # link's lines say how many were held back.
         time.sleep(10)
         peer = PeerClient(node, features=None)
         self.addCleanup(peer.close)
