@@ -149,8 +149,6 @@ void P2PServer::start() {
   ctx->hooks = hooks;
   ctx->routes = std::make_shared<const std::vector<custom_route>>(d.routes);
   ctx->links = d.links;
-  ctx->peers_json = [links = d.links] { return links->to_json(); };
-  ctx->passive_json = [links = d.links] { return links->passive_json(); };
   ctx->cors_origins = d.options.cors_origins;
   if (!peer_urls.empty())
     ctx->ready_json = [watch = std::make_shared<start_up_watch>(d.links,

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -43,6 +44,13 @@ struct custom_route {
   route_handler handler;
 };
 
+/// True when `path` is the route's path, or under it for a prefix route.
+inline bool custom_route_matches(const custom_route& r, std::string_view path) {
+  if (!r.path.empty() && r.path.back() == '/')
+    return path.compare(0, r.path.size(), r.path) == 0;
+  return path == r.path;
+}
+
 struct api_context {
   caf::actor_system* system = nullptr;
   router_actor router;
@@ -60,15 +68,13 @@ struct api_context {
   std::shared_ptr<const node_hooks> hooks; // never null once serving
   /// Takes accepted /p2p links; empty until the bridge runs.
   bridge_actor bridge;
-  /// JSON array for GET /peers.
-  std::function<std::string()> peers_json;
-  std::function<std::string()> passive_json; // the overlay's known addresses
   /// GET /ready: whether start-up catch-up is done, and the JSON to say
   /// (start_up.hpp); empty: ready (no seeds).
   std::function<std::pair<bool, std::string>()> ready_json;
   /// Origins whose pages may read the answers (CORS, cors.hpp); `*` any.
   std::vector<std::string> cors_origins;
-  std::shared_ptr<const link_table> links;   // per-link gauges of /metrics
+  /// The links: GET /peers, /peers/passive, per-link gauges of /metrics.
+  std::shared_ptr<const link_table> links;
 };
 
 } // namespace p2p

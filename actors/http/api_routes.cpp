@@ -3,6 +3,7 @@
 #include "actors/http/data_routes.hpp"
 #include "actors/http/operator_routes.hpp"
 #include "actors/http/url.hpp"
+#include "actors/link/link_table.hpp"
 #include "actors/metrics.hpp"
 #include "protocol/auth.hpp"
 #include "protocol/json_text.hpp"
@@ -132,12 +133,6 @@ void delete_value(const api_context& ctx, std::string path, request_meta m,
     });
 }
 
-bool custom_route_matches(const custom_route& r, std::string_view path) {
-  if (!r.path.empty() && r.path.back() == '/')
-    return path.compare(0, r.path.size(), r.path) == 0;
-  return path == r.path;
-}
-
 } // namespace
 
 http_response make_response(unsigned status, std::string body,
@@ -228,7 +223,7 @@ void route_request(const api_context& ctx, const http_request& req,
   auto [raw_path, query] = split(req.target());
   // Open to all: liveness and readiness probes, and the console page, which
   // holds no data (it asks for the token).
-  if (raw_path != "/health" && raw_path != "/ready" && raw_path != "/") {
+  if (!is_operator_path(raw_path)) {
     bool write = req.method() != http::verb::get
                  && req.method() != http::verb::head;
     if (auto denied = check_token(ctx, req, write))
@@ -272,11 +267,11 @@ void route_request(const api_context& ctx, const http_request& req,
     return;
   if (raw_path == "/peers/passive")
     return only_get([&] {
-      reply(respond(200, ctx.passive_json ? ctx.passive_json() : "[]", m));
+      reply(respond(200, ctx.links ? ctx.links->passive_json() : "[]", m));
     });
   if (raw_path == "/peers")
     return only_get([&] {
-      reply(respond(200, ctx.peers_json ? ctx.peers_json() : "[]", m));
+      reply(respond(200, ctx.links ? ctx.links->to_json() : "[]", m));
     });
   if (raw_path == "/metrics")
     return only_get([&] {

@@ -97,7 +97,8 @@ void http_session<Stream>::on_header(beast::error_code ec, std::size_t n) {
     if (auto refusal = framing_refusal_of(parser_->get()))
       return fail_request(refusal->status, refusal->message);
   if (!ec && is_import_request(parser_->get())) {
-    origin_ = origin_of(parser_->get());
+    if (!ctx_->cors_origins.empty()) // CORS off: nothing reads it
+      origin_ = origin_of(parser_->get());
     if (auto denied = check_token(*ctx_, parser_->get(), true))
       return fail_request(std::move(*denied));
     tcp_layer(stream_).expires_never();
@@ -139,7 +140,8 @@ void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
   if (ec)
     return fail_request(400, "malformed HTTP request: " + ec.message());
   auto req = parser_->release();
-  origin_ = origin_of(req);
+  if (!ctx_->cors_origins.empty())
+    origin_ = origin_of(req);
   if (req.target() == "/p2p" && beast::websocket::is_upgrade(req)) {
     // No bridge while serving: the node has a token and no cluster secret,
     // and a link, which carries no token, would read and write everything.

@@ -24,9 +24,13 @@ std::string health_json(const api_context& ctx) {
 
 } // namespace
 
+bool is_operator_path(std::string_view raw_path) {
+  return raw_path == "/health" || raw_path == "/ready" || raw_path == "/";
+}
+
 bool route_operator_request(const api_context& ctx, const http_request& req,
                             std::string_view raw_path, const reply_fn& reply) {
-  if (raw_path != "/health" && raw_path != "/ready" && raw_path != "/")
+  if (!is_operator_path(raw_path))
     return false;
   auto answer = [&](unsigned status, std::string body,
                     const char* type = "application/json") {

@@ -47,11 +47,9 @@ http_route route_of(const api_context& ctx, std::string_view target) {
   if (path == "/")
     return http_route::console;
   if (ctx.routes)
-    for (const auto& r : *ctx.routes) {
-      bool prefix = !r.path.empty() && r.path.back() == '/';
-      if (prefix ? path.compare(0, r.path.size(), r.path) == 0 : path == r.path)
+    for (const auto& r : *ctx.routes)
+      if (custom_route_matches(r, path))
         return http_route::custom;
-    }
   return http_route::other;
 }
 

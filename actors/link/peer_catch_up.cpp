@@ -91,13 +91,15 @@ void catch_up_started(peer_state& st, uint64_t since) {
 // carry no position (0) and never count as the end.
 bool run_arrived(peer_state& st, const wire::changes& c) {
   const replication_limits full;
-  std::size_t bytes = 0;
-  for (const auto& u : c.items)
-    bytes += wire::encoded_item_bytes(u);
+  auto small = [&] { // measured last: most runs are settled before
+    std::size_t bytes = 0;
+    for (const auto& u : c.items)
+      bytes += wire::encoded_item_bytes(u);
+    return bytes < full.run_bytes / 2;
+  };
   bool tail = c.upto != 0 && c.upto >= st.last_run_upto
               && c.upto - st.last_run_upto < full.run_items
-              && c.items.size() + c.ids.size() < full.run_items
-              && bytes < full.run_bytes / 2;
+              && c.items.size() + c.ids.size() < full.run_items && small();
   if (c.upto != 0)
     st.last_run_upto = c.upto;
   ++st.row.runs_applying;
